@@ -1,0 +1,108 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Connection } from '@temporalio/client';
+import { ENGINE_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** Finds (or builds) the Temporal CLI through scripts/temporal-cli.sh; its progress shows on stderr. */
+export async function findTemporalCli(): Promise<string> {
+  const { stdout } = await promisify(execFile)(
+    'bash',
+    [path.join(ROOT, 'scripts', 'temporal-cli.sh')],
+    {
+      maxBuffer: 1 << 20,
+    },
+  ).catch((err: { stderr?: string }) => {
+    throw new Error(err.stderr?.trim() || 'could not find or build the Temporal CLI');
+  });
+  return stdout.trim();
+}
+
+export interface DevServerOptions {
+  port: number;
+  /** Web UI port, or null for a headless server (tests). */
+  uiPort: number | null;
+  /** SQLite file for persistence, or null for in-memory state. */
+  dbFile: string | null;
+  namespace?: string;
+  /** Codec server URL the UI should use to decode payloads. */
+  uiCodecEndpoint?: string;
+  log?: (line: string) => void;
+}
+
+export interface RunningDevServer {
+  address: string;
+  uiUrl: string | null;
+  process: ChildProcess;
+  stop: () => Promise<void>;
+}
+
+/** The CLI's dev server with every engine search attribute registered. */
+export async function startTemporalDevServer(options: DevServerOptions): Promise<RunningDevServer> {
+  const cli = await findTemporalCli();
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--namespace',
+    options.namespace ?? 'default',
+    '--log-level',
+    'error',
+  ];
+  if (options.uiPort === null) args.push('--headless');
+  else args.push('--ui-port', String(options.uiPort));
+  if (options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
+  if (options.dbFile) {
+    await mkdir(path.dirname(options.dbFile), { recursive: true });
+    args.push('--db-filename', options.dbFile);
+  }
+  for (const key of ENGINE_SEARCH_ATTRIBUTES)
+    args.push('--search-attribute', `${key.name}=Keyword`);
+
+  const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Never leave an orphaned server behind, however this process ends.
+  const killOnExit = (): void => void child.kill('SIGTERM');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
+  const log = options.log ?? (() => undefined);
+  child.stdout?.on('data', (chunk: Buffer) => log(chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => log(chunk.toString()));
+  const address = `127.0.0.1:${options.port}`;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const code = await Promise.race([exited, new Promise((r) => setTimeout(r, 250, 'waiting'))]);
+    if (code !== 'waiting')
+      throw new Error(`temporal server start-dev exited (code ${String(code)})`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: '1s' });
+      await connection.healthService.check({});
+      await connection.close();
+      break;
+    } catch {
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`Temporal dev server did not become ready on ${address}`);
+      }
+    }
+  }
+  return {
+    address,
+    uiUrl: options.uiPort === null ? null : `http://localhost:${options.uiPort}`,
+    process: child,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

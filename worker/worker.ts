@@ -1,0 +1,24 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import type { Database } from '../activities/database';
+
+export interface BillingWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  db: Database;
+  /** A pre-built bundle (tests build one per run); otherwise the workflow sources are bundled. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export async function createBillingWorker(options: BillingWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    activities: createActivities(options.db),
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: require.resolve('../workflows') }),
+  });
+}
