@@ -6,6 +6,8 @@ const transform = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: { module: 'commonjs', moduleResolution: 'node' } }],
 };
 module.exports = {
+  // A leaked handle (a gRPC channel or pg pool a failed test never closed) must not hang CI.
+  forceExit: true,
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   projects: [

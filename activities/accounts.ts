@@ -1,5 +1,14 @@
 import { ApplicationFailure } from '@temporalio/common';
+import type { AddressInput } from '../domain/upgrade-contracts';
+import type { UpgradePolicy } from '../workflows/trial-upgrade/policy';
+import { upgradeSettingsFromEnv, type UpgradeSettings } from '../worker/config';
 import type { Database } from './database';
+import { createPaymentActivities, createPaymentGateway, type PaymentGateway } from './payment';
+import {
+  createVerificationActivities,
+  createVerificationSender,
+  type VerificationSender,
+} from './verification';
 
 export interface RecordTrialAccountInput {
   accountId: string;
@@ -15,7 +24,43 @@ export interface AccountView {
   automaticRechargeEnabled: boolean;
 }
 
-export function createAccountActivities(db: Database) {
+export interface CompleteTrialUpgradeInput {
+  accountId: string;
+  phoneE164: string;
+  phoneVerifiedAt: string;
+  companyAddress: AddressInput;
+  billingAddress: AddressInput;
+  billingSameAsCompany: boolean;
+  paymentMethodId: string;
+  /** Workflow time of the confirmation (ISO). */
+  at: string;
+}
+
+export interface CompletedUpgrade extends AccountView {
+  status: 'upgraded';
+  upgradedAt: string;
+  /** Read back after the upgrade committed. */
+  automaticRechargeEnabled: false;
+}
+
+export interface AccountActivityOptions {
+  /** The upgrade policy of this worker's configuration. */
+  upgradePolicy: UpgradePolicy;
+}
+
+const view = (account: {
+  id: string;
+  status: 'trial' | 'upgraded';
+  fundsBalance: { toString(): string };
+  automaticRechargeEnabled: boolean;
+}): AccountView => ({
+  accountId: account.id,
+  status: account.status,
+  fundsBalance: account.fundsBalance.toString(),
+  automaticRechargeEnabled: account.automaticRechargeEnabled,
+});
+
+export function createAccountActivities(db: Database, options?: AccountActivityOptions) {
   return {
     /** Idempotent: a retry or replay finds the row the first attempt wrote. */
     async recordTrialAccount(input: RecordTrialAccountInput): Promise<AccountView> {
@@ -36,14 +81,122 @@ export function createAccountActivities(db: Database) {
           'account_already_upgraded',
         );
       }
+      return view(account);
+    },
+
+    /** The worker's upgrade policy (VERIFICATION_*, RESEND_*, UPGRADE_IDLE_TIMEOUT). */
+    async getTrialUpgradePolicy(): Promise<UpgradePolicy | null> {
+      return options?.upgradePolicy ?? null;
+    },
+
+    async getAccount(accountId: string): Promise<AccountView | null> {
+      const account = await db.account.findUnique({ where: { id: accountId } });
+      return account ? view(account) : null;
+    },
+
+    /**
+     * "Upgrade Account": marks the trial account upgraded with its verified phone
+     * and addresses, turns automatic recharge off, then reads the row back and
+     * refuses to report success unless automatic recharge is off. Charges nothing.
+     * Idempotent: a retry finds the account already upgraded and reads it back.
+     */
+    async completeTrialUpgrade(input: CompleteTrialUpgradeInput): Promise<CompletedUpgrade> {
+      await db.$transaction(async (tx) => {
+        await tx.$queryRaw`SELECT "id" FROM "Account" WHERE "id" = ${input.accountId} FOR UPDATE`;
+        const account = await tx.account.findUnique({ where: { id: input.accountId } });
+        if (!account) {
+          throw ApplicationFailure.nonRetryable(
+            `account ${input.accountId} does not exist`,
+            'account_not_found',
+          );
+        }
+        const method = await tx.paymentMethod.findFirst({
+          where: { id: input.paymentMethodId, accountId: input.accountId },
+        });
+        if (!method) {
+          throw ApplicationFailure.nonRetryable(
+            `payment method ${input.paymentMethodId} is not recorded for ${input.accountId}`,
+            'payment_method_not_found',
+          );
+        }
+        if (account.status === 'upgraded') {
+          // A retry of this activity: make sure recharge stays off, change nothing else.
+          await tx.account.update({
+            where: { id: input.accountId },
+            data: { automaticRechargeEnabled: false },
+          });
+          return;
+        }
+        await tx.account.update({
+          where: { id: input.accountId },
+          data: {
+            status: 'upgraded',
+            upgradedAt: new Date(input.at),
+            automaticRechargeEnabled: false,
+            phoneE164: input.phoneE164,
+            phoneVerifiedAt: new Date(input.phoneVerifiedAt),
+            companyAddress: { ...input.companyAddress },
+            billingAddress: { ...input.billingAddress, sameAsCompany: input.billingSameAsCompany },
+          },
+        });
+      });
+      // Read back after commit (seed 000 step 8: make sure automatic recharge is off).
+      const after = await db.account.findUniqueOrThrow({ where: { id: input.accountId } });
+      if (after.status !== 'upgraded' || after.automaticRechargeEnabled || !after.upgradedAt) {
+        throw ApplicationFailure.nonRetryable(
+          `account ${input.accountId}: automatic recharge is ${after.automaticRechargeEnabled ? 'on' : 'off'} after the upgrade`,
+          'automatic_recharge_not_disabled',
+        );
+      }
       return {
-        accountId: account.id,
-        status: account.status,
-        fundsBalance: account.fundsBalance.toString(),
-        automaticRechargeEnabled: account.automaticRechargeEnabled,
+        ...view(after),
+        status: 'upgraded',
+        upgradedAt: after.upgradedAt.toISOString(),
+        automaticRechargeEnabled: false,
       };
     },
   };
 }
 
 export type AccountActivities = ReturnType<typeof createAccountActivities>;
+
+// ---- everything the trial upgrade registers -----------------------------------------
+
+export interface UpgradeActivityOptions {
+  /** Overrides of the environment's settings (worker/config.ts `upgradeSettings`). */
+  settings?: Partial<UpgradeSettings>;
+  /** A verification sender other than the one VERIFICATION_PROVIDER names. */
+  sender?: VerificationSender;
+  /** A payment gateway other than the one PAYMENT_PROVIDER names. */
+  gateway?: PaymentGateway;
+}
+
+/**
+ * Account, verification and payment activities of the trial upgrade. Without
+ * options they follow this process's environment (all variables have development
+ * defaults, so `npm start` needs none).
+ */
+export function createUpgradeActivities(db: Database, options: UpgradeActivityOptions = {}) {
+  const settings: UpgradeSettings = { ...upgradeSettingsFromEnv(), ...options.settings };
+  const upgradePolicy: UpgradePolicy = {
+    codeTtlMs: settings.codeTtlMs,
+    maxAttemptsPerCode: settings.maxAttemptsPerCode,
+    lockoutMs: settings.lockoutMs,
+    resendCooldownMs: settings.resendCooldownMs,
+    maxResends: settings.maxResends,
+    idleTimeoutMs: settings.idleTimeoutMs,
+  };
+  return {
+    ...createAccountActivities(db, { upgradePolicy }),
+    ...createVerificationActivities(db, {
+      sender: options.sender ?? createVerificationSender(settings.verificationProvider, db),
+      hashKey: settings.verificationHashKey,
+      sealKey: settings.verificationSealKey,
+    }),
+    ...createPaymentActivities(db, {
+      gateway: options.gateway ?? createPaymentGateway(settings.paymentProvider),
+    }),
+  };
+}
+
+export type UpgradeActivities = ReturnType<typeof createUpgradeActivities>;

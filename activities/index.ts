@@ -1,10 +1,17 @@
 import type { Database } from './database';
-import { createAccountActivities } from './accounts';
+import { createUpgradeActivities, type UpgradeActivityOptions } from './accounts';
+import { createLedgerActivities } from './ledger/activities';
+
+/** Per-area options; every one is optional and defaults to the process environment. */
+export interface ActivitiesOptions {
+  upgrade?: UpgradeActivityOptions;
+}
 
 /** Every activity the worker registers, bound to one database. */
-export function createActivities(db: Database) {
+export function createActivities(db: Database, options: ActivitiesOptions = {}) {
   return {
-    ...createAccountActivities(db),
+    ...createUpgradeActivities(db, options.upgrade),
+    ...createLedgerActivities(db),
   };
 }
 

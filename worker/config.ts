@@ -1,8 +1,28 @@
+import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
 
 /** Every environment variable the engine reads; `.env.example` documents each one. */
 const portSchema = z.coerce.number().int().min(1).max(65535);
 const optionalPath = z.string().min(1).optional();
+/** An ms-style duration ("10 minutes", "30s", "30 days"), parsed to milliseconds. */
+const durationSchema = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      try {
+        const ms = msToNumber(value as Parameters<typeof msToNumber>[0]);
+        if (Number.isFinite(ms) && ms > 0) return ms;
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: 'custom', message: 'must be a duration such as "10 minutes" or "30s"' });
+      return z.NEVER;
+    });
+const countSchema = (fallback: number) => z.coerce.number().int().min(1).max(100).default(fallback);
+/** Development keys: fine for `npm start`, replaced in any real deployment. */
+export const DEV_VERIFICATION_HASH_KEY = 'dev-only-verification-hash-key-change-me';
+export const DEV_VERIFICATION_SEAL_KEY = 'dev-only-verification-seal-key-change-me';
 
 export const engineEnvSchema = z
   .object({
@@ -28,6 +48,21 @@ export const engineEnvSchema = z
     TEMPORAL_UI_PORT: portSchema.default(8233),
     EMBEDDED_POSTGRES_PORT: portSchema.default(5433),
     LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+    // --- trial upgrade (issue 6) ---
+    /** Who delivers verification codes; `dev` writes them to the DevOutboxMessage table. */
+    VERIFICATION_PROVIDER: z.enum(['dev']).default('dev'),
+    /** Who tokenizes and charges; `dev` is the development gateway with documented test numbers. */
+    PAYMENT_PROVIDER: z.enum(['dev']).default('dev'),
+    /** Key of the HMAC that stores verification codes (worker only). */
+    VERIFICATION_HASH_KEY: z.string().min(16).default(DEV_VERIFICATION_HASH_KEY),
+    /** Key that seals a typed code on its way from the signup service to the worker (both sides). */
+    VERIFICATION_SEAL_KEY: z.string().min(16).default(DEV_VERIFICATION_SEAL_KEY),
+    VERIFICATION_CODE_TTL: durationSchema('10 minutes'),
+    VERIFICATION_MAX_ATTEMPTS: countSchema(5),
+    VERIFICATION_LOCKOUT: durationSchema('30 minutes'),
+    RESEND_COOLDOWN: durationSchema('30 seconds'),
+    RESEND_MAX: countSchema(5),
+    UPGRADE_IDLE_TIMEOUT: durationSchema('30 days'),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.TEMPORAL_TLS_CERT_PATH) !== Boolean(env.TEMPORAL_TLS_KEY_PATH)) {
@@ -55,4 +90,38 @@ export function parseEngineEnv(env: NodeJS.ProcessEnv = process.env): EngineEnv 
     (issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`,
   );
   throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
+}
+
+/** What the trial upgrade reads from the environment (all with development defaults). */
+export interface UpgradeSettings {
+  verificationProvider: EngineEnv['VERIFICATION_PROVIDER'];
+  paymentProvider: EngineEnv['PAYMENT_PROVIDER'];
+  verificationHashKey: string;
+  verificationSealKey: string;
+  codeTtlMs: number;
+  maxAttemptsPerCode: number;
+  lockoutMs: number;
+  resendCooldownMs: number;
+  maxResends: number;
+  idleTimeoutMs: number;
+}
+
+export function upgradeSettings(env: EngineEnv): UpgradeSettings {
+  return {
+    verificationProvider: env.VERIFICATION_PROVIDER,
+    paymentProvider: env.PAYMENT_PROVIDER,
+    verificationHashKey: env.VERIFICATION_HASH_KEY,
+    verificationSealKey: env.VERIFICATION_SEAL_KEY,
+    codeTtlMs: env.VERIFICATION_CODE_TTL,
+    maxAttemptsPerCode: env.VERIFICATION_MAX_ATTEMPTS,
+    lockoutMs: env.VERIFICATION_LOCKOUT,
+    resendCooldownMs: env.RESEND_COOLDOWN,
+    maxResends: env.RESEND_MAX,
+    idleTimeoutMs: env.UPGRADE_IDLE_TIMEOUT,
+  };
+}
+
+/** The upgrade settings of this process's environment (defaults when nothing is set). */
+export function upgradeSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): UpgradeSettings {
+  return upgradeSettings(parseEngineEnv(env));
 }

@@ -1,2 +1,3 @@
 // Every workflow the worker registers.
 export { trialUpgrade } from './trial-upgrade/workflow';
+export { promoCodeRedemption } from './trial-upgrade/promo-code';

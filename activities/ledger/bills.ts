@@ -1,0 +1,94 @@
+/**
+ * Pay-as-you-go bills (seed 002 §Pay-as-you-go bills): the domain's drawDownBill
+ * picks and chains the account's accessible cash coupons (own and shared); each
+ * draw is one 'deduct' movement with the bill id. Coupons are locked (sorted ids)
+ * and read again before the domain sees them, so concurrent bills drawing on the
+ * same coupon queue up and each sees what the previous one left.
+ */
+import { Dec, drawDownBill as drawDown, effectiveStatus, zero } from '../../domain';
+import type { Database } from '../database';
+import { accessibleWhere, resolveAccess } from './access';
+import { lockAccounts, lockCoupons } from './locks';
+import { changeCoupon } from './movements';
+import { runOperation, type Tx } from './operation';
+import { amountRoundedUp, loadProduct, toDomainCoupon } from './rows';
+import type { BillDrawdownResult, DrawDownBillInput } from './types';
+
+export async function drawDownBill(
+  db: Database,
+  input: DrawDownBillInput,
+): Promise<BillDrawdownResult> {
+  const { operationKey, at, ...request } = input;
+  return runOperation(db, { key: operationKey, kind: 'drawDownBill', request }, async (tx) => {
+    // Account first (lock order), so arrears cannot change under the decision.
+    await lockAccounts(tx, [input.accountId]);
+    const access = await resolveAccess(tx, input.accountId);
+    const product = await loadProduct(tx, input.commodityCode);
+    const account = await tx.account.findUniqueOrThrow({ where: { id: input.accountId } });
+
+    // Active coupons the account may use; the domain decides which of them draw.
+    const candidates = await tx.coupon.findMany({
+      where: { AND: [accessibleWhere(access), { status: { in: ['available', 'frozen'] } }] },
+      select: { id: true },
+    });
+    await lockCoupons(
+      tx,
+      candidates.map((c) => c.id),
+    );
+    const rows = await tx.coupon.findMany({ where: { id: { in: candidates.map((c) => c.id) } } });
+    const byId = new Map(rows.map((r) => [r.id, r]));
+
+    const arrears = new Dec(account.arrears.toString());
+    const drawdown = drawDown(
+      rows.map(toDomainCoupon),
+      {
+        billId: input.billId,
+        accountId: input.accountId,
+        product,
+        amount: input.amount,
+        currency: input.currency,
+        overdue: input.overdue,
+        outstandingArrears: arrears.isZero()
+          ? zero(input.currency)
+          : amountRoundedUp(account.arrears, input.currency),
+        sharedCouponIds: access.sharedCouponIds,
+      },
+      at,
+    );
+    for (const draw of drawdown.draws) {
+      const row = byId.get(draw.couponId);
+      if (!row) throw new Error(`drawdown named coupon ${draw.couponId} that was not offered`);
+      const coupon = toDomainCoupon(row);
+      await changeCoupon(tx, row, {
+        kind: 'deduct',
+        balanceAfter: draw.balanceAfter,
+        statusAfter: effectiveStatus({ ...coupon, balance: draw.balanceAfter }, at),
+        frozenForOrderId: null,
+        billId: input.billId,
+        operationKey,
+        note: `drew ${draw.amount} for bill ${input.billId}`,
+      });
+    }
+    if (drawdown.draws.length > 0) await syncBillCouponDeduction(tx, input.billId, input.accountId);
+    return {
+      billId: drawdown.billId,
+      draws: drawdown.draws,
+      couponDeduction: drawdown.couponDeduction,
+      remainder: drawdown.remainder,
+      blockedBy: drawdown.blockedBy,
+    };
+  });
+}
+
+/** Bill.couponDeduction, when the bill row exists, is what its deduct movements took. */
+async function syncBillCouponDeduction(tx: Tx, billId: string, accountId: string): Promise<void> {
+  const drawn = await tx.couponMovement.aggregate({
+    where: { billId, kind: 'deduct' },
+    _sum: { balanceDelta: true },
+  });
+  const total = new Dec((drawn._sum.balanceDelta ?? 0).toString()).negated();
+  await tx.bill.updateMany({
+    where: { id: billId, accountId },
+    data: { couponDeduction: total.toString() },
+  });
+}

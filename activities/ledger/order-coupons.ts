@@ -1,0 +1,227 @@
+/**
+ * One coupon on one order (seed 002 §Paying an order): frozen while the order is
+ * unpaid (the balance does not move), deducted at payment, released when the
+ * unpaid order is cancelled. A coupon frozen for an order serves only that order.
+ */
+import {
+  effectiveStatus,
+  formatAmount,
+  isCouponAccessible,
+  parseAmount,
+  quoteOrder,
+  selectCouponForOrder,
+  type Coupon,
+  type Product,
+  type Usage,
+} from '../../domain';
+import type { Database } from '../database';
+import { resolveAccess, type AccountAccess } from './access';
+import { lockCoupons, lockOrder } from './locks';
+import { changeCoupon } from './movements';
+import { runOperation, type Tx } from './operation';
+import { LedgerRefusal } from './refusal';
+import { loadCoupon, loadProduct, toDomainCoupon, type CouponRow } from './rows';
+import type {
+  DeductInput,
+  DeductResult,
+  FreezeResult,
+  ListCouponOptionsInput,
+  OrderCouponInput,
+  ReleaseInput,
+  ReleaseResult,
+} from './types';
+
+/** The order as the domain's Usage of this coupon. Orders are subscriptions; bills use drawDownBill. */
+export function orderUsage(
+  input: ListCouponOptionsInput,
+  product: Product,
+  coupon: Pick<Coupon, 'id' | 'ownerAccountId'>,
+  access: AccountAccess,
+): Usage {
+  return {
+    accountId: input.accountId,
+    product,
+    orderType: input.orderType,
+    consumptionType: 'subscription',
+    amount: input.amount,
+    currency: input.currency,
+    ...(input.durationMonths !== undefined ? { durationMonths: input.durationMonths } : {}),
+    otherOffersApplied: input.otherOffersApplied ?? false,
+    couponAccessible: isCouponAccessible(coupon, input.accountId, access.sharedCouponIds),
+    orderId: input.orderId,
+  };
+}
+
+export async function freezeCouponForOrder(
+  db: Database,
+  input: OrderCouponInput,
+): Promise<FreezeResult> {
+  const { operationKey, at, ...request } = input;
+  return runOperation(
+    db,
+    { key: operationKey, kind: 'freezeCouponForOrder', request },
+    async (tx) => {
+      const access = await resolveAccess(tx, input.accountId);
+      await lockOrder(tx, input.orderId);
+      await lockCoupons(tx, [input.couponId]);
+      const row = await loadCoupon(tx, input.couponId);
+      await checkOneCouponPerOrder(tx, row, input.orderId);
+
+      const product = await loadProduct(tx, input.commodityCode);
+      const coupon = toDomainCoupon(row);
+      const quote = quoteOrder(coupon, orderUsage(input, product, coupon, access), at);
+      if (!quote.ok) {
+        throw new LedgerRefusal(
+          'coupon_not_eligible',
+          `coupon ${coupon.id} cannot pay order ${input.orderId}: ${quote.reasons.map((r) => r.message).join('; ')}`,
+          { couponId: coupon.id, reasons: quote.reasons },
+        );
+      }
+      // Already frozen for this very order (another key asked again): nothing to change.
+      if (!(row.status === 'frozen' && row.frozenForOrderId === input.orderId)) {
+        await changeCoupon(tx, row, {
+          kind: 'freeze',
+          balanceAfter: coupon.balance,
+          statusAfter: 'frozen',
+          frozenForOrderId: input.orderId,
+          orderId: input.orderId,
+          operationKey,
+          note: `quoted deduction ${quote.deduction}, payable ${quote.payable}`,
+        });
+      }
+      return {
+        couponId: coupon.id,
+        orderId: input.orderId,
+        deduction: quote.deduction,
+        payable: quote.payable,
+      };
+    },
+  );
+}
+
+/** One coupon per order: no other coupon frozen for it or already booked on it. */
+async function checkOneCouponPerOrder(tx: Tx, row: CouponRow, orderId: string): Promise<void> {
+  const frozen = await tx.coupon.findMany({
+    where: { frozenForOrderId: orderId, status: 'frozen' },
+  });
+  const booked = await tx.couponMovement.findMany({
+    where: { orderId, kind: 'deduct' },
+    select: { couponId: true },
+  });
+  const chosen = new Map<string, CouponRow>([[row.id, row]]);
+  for (const other of frozen) chosen.set(other.id, other);
+  for (const { couponId } of booked) {
+    if (!chosen.has(couponId)) chosen.set(couponId, await loadCoupon(tx, couponId));
+  }
+  const paid = booked.length > 0;
+  const selection = selectCouponForOrder([...chosen.values()].map(toDomainCoupon));
+  if (!selection.ok || paid) {
+    throw new LedgerRefusal(
+      'order_already_has_coupon',
+      selection.ok ? `order ${orderId} was already paid with a coupon` : selection.message,
+      { orderId, couponIds: [...chosen.keys()] },
+    );
+  }
+}
+
+export async function releaseCoupon(db: Database, input: ReleaseInput): Promise<ReleaseResult> {
+  const { operationKey, at, ...request } = input;
+  return runOperation(db, { key: operationKey, kind: 'releaseCoupon', request }, async (tx) => {
+    await lockOrder(tx, input.orderId);
+    await lockCoupons(tx, [input.couponId]);
+    const row = await loadCoupon(tx, input.couponId);
+    const coupon = toDomainCoupon(row);
+    let statusAfter: Coupon['status'];
+    if (row.status === 'frozen' && row.frozenForOrderId === input.orderId) {
+      // Released: available again, or expired if its validity ended while frozen.
+      statusAfter = effectiveStatus(
+        { ...coupon, status: 'available', frozenForOrderId: undefined },
+        at,
+      );
+    } else if (await endedWhileFrozenFor(tx, row.id, input.orderId)) {
+      // The sweep (or an invalidation) ended it while frozen: record the order letting go.
+      statusAfter = row.status;
+    } else {
+      throw notFrozenFor(row, input.orderId);
+    }
+    await changeCoupon(tx, row, {
+      kind: 'release',
+      balanceAfter: coupon.balance,
+      statusAfter,
+      frozenForOrderId: null,
+      orderId: input.orderId,
+      operationKey,
+      note: 'unpaid order cancelled: coupon released',
+    });
+    return { couponId: row.id, orderId: input.orderId, statusAfter, balance: coupon.balance };
+  });
+}
+
+/** The coupon's last movement expired or invalidated it while it was frozen for the order. */
+async function endedWhileFrozenFor(tx: Tx, couponId: string, orderId: string): Promise<boolean> {
+  const last = await tx.couponMovement.findFirst({ where: { couponId }, orderBy: { id: 'desc' } });
+  return (last?.kind === 'expire' || last?.kind === 'invalidate') && last.orderId === orderId;
+}
+
+const notFrozenFor = (row: CouponRow, orderId: string): LedgerRefusal =>
+  new LedgerRefusal(
+    'coupon_not_frozen_for_order',
+    `coupon ${row.id} is not frozen for order ${orderId} (status ${row.status}${row.frozenForOrderId ? ` for order ${row.frozenForOrderId}` : ''})`,
+    { couponId: row.id, orderId, status: row.status, frozenForOrderId: row.frozenForOrderId },
+  );
+
+/** At payment: books the quoted deduction. Cash keeps the rest; single-use coupons are used up. */
+export async function deductCoupon(db: Database, input: DeductInput): Promise<DeductResult> {
+  const { operationKey, at, ...request } = input;
+  return runOperation(db, { key: operationKey, kind: 'deductCoupon', request }, async (tx) => {
+    await lockOrder(tx, input.orderId);
+    await lockCoupons(tx, [input.couponId]);
+    const row = await loadCoupon(tx, input.couponId);
+    if (!(row.status === 'frozen' && row.frozenForOrderId === input.orderId)) {
+      throw notFrozenFor(row, input.orderId);
+    }
+    const coupon = toDomainCoupon(row);
+    if (effectiveStatus(coupon, at) === 'expired') {
+      throw new LedgerRefusal(
+        'coupon_not_eligible',
+        `coupon ${coupon.id} expired at ${coupon.expiresAt}`,
+        {
+          couponId: coupon.id,
+          reasons: [{ code: 'expired', message: `Coupon expired at ${coupon.expiresAt}` }],
+        },
+      );
+    }
+    const amount = parseAmount(input.amount, coupon.currency);
+    const balance = parseAmount(coupon.balance, coupon.currency);
+    if (amount.greaterThan(balance)) {
+      throw new LedgerRefusal(
+        'insufficient_coupon_balance',
+        `coupon ${coupon.id} has ${coupon.balance} left, cannot deduct ${input.amount}`,
+        { couponId: coupon.id, balance: coupon.balance },
+      );
+    }
+    // Single-use kinds are spent whole, whatever they took off (domain/coupon: "0" once used).
+    const after = coupon.kind === 'cash' ? balance.minus(amount) : balance.minus(balance);
+    const balanceAfter = formatAmount(after, coupon.currency);
+    const statusAfter = effectiveStatus(
+      { ...coupon, balance: balanceAfter, status: 'available', frozenForOrderId: undefined },
+      at,
+    );
+    await changeCoupon(tx, row, {
+      kind: 'deduct',
+      balanceAfter,
+      statusAfter,
+      frozenForOrderId: null,
+      orderId: input.orderId,
+      operationKey,
+      note: `deducted ${formatAmount(amount, coupon.currency)} from order ${input.orderId}`,
+    });
+    return {
+      couponId: coupon.id,
+      orderId: input.orderId,
+      deducted: formatAmount(amount, coupon.currency),
+      balanceAfter,
+      statusAfter,
+    };
+  });
+}

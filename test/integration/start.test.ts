@@ -1,0 +1,169 @@
+/**
+ * `npm start` end to end: the engine comes up on its embedded defaults (ports and
+ * data folder of this test's own), serves the Web UI, polls its task queue, keeps
+ * workflows and rows across a restart, and refuses bad configuration in one line.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { Client as PgClient } from 'pg';
+import { createTrialAccount, getTrialUpgradeStage } from '../../client/trial-upgrade';
+import { TEST_ENV } from '../setup/services';
+
+jest.setTimeout(180_000);
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+const PORTS = { temporal: 17901, ui: 18901, postgres: 55901 };
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function startEngine(env: NodeJS.ProcessEnv): Started {
+  let output = '';
+  const child = spawn(TSX, ['scripts/start.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    detached: true, // its own process group, so SIGINT reaches it as Ctrl-C would
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { child, output: () => output, exited };
+}
+
+async function waitForOutput(started: Started, text: string, ms = 120_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!started.output().includes(text)) {
+    if (started.child.exitCode !== null)
+      throw new Error(`start exited early:\n${started.output()}`);
+    if (Date.now() > deadline) throw new Error(`no "${text}" in:\n${started.output()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function stopEngine(started: Started): Promise<number | null> {
+  if (started.child.pid) process.kill(-started.child.pid, 'SIGINT');
+  return started.exited;
+}
+
+describe('npm start', () => {
+  let dataDir: string;
+  const embeddedEnv = (): NodeJS.ProcessEnv => ({
+    DATA_DIR: dataDir,
+    TEMPORAL_PORT: String(PORTS.temporal),
+    TEMPORAL_UI_PORT: String(PORTS.ui),
+    EMBEDDED_POSTGRES_PORT: String(PORTS.postgres),
+    TEMPORAL_TASK_QUEUE: 'start-test',
+    TEMPORAL_ADDRESS: '',
+    DATABASE_URL: '',
+  });
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'billing-start-'));
+    // As root, PostgreSQL runs as a `postgres` user that must reach the folder.
+    await chmod(dataDir, 0o755);
+  });
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test("runs the engine, serves the UI, and a second start finds the first start's workflows and rows", async () => {
+    const first = startEngine(embeddedEnv());
+    try {
+      await waitForOutput(first, 'Billing engine is up');
+      expect(first.output()).toContain(`http://localhost:${PORTS.ui}`);
+      const ui = await fetch(`http://localhost:${PORTS.ui}`);
+      expect(ui.status).toBe(200);
+
+      const connection = await Connection.connect({ address: `127.0.0.1:${PORTS.temporal}` });
+      try {
+        const ctx = { client: new Client({ connection }), taskQueue: 'start-test' };
+        const poll = await connection.workflowService.describeTaskQueue({
+          namespace: 'default',
+          taskQueue: { name: 'start-test' },
+          taskQueueType: 1, // workflow
+        });
+        expect(poll.pollers.length).toBeGreaterThan(0);
+        await createTrialAccount(ctx, {
+          accountId: 'acct-restart',
+          displayName: 'R',
+          email: 'r@example.com',
+        });
+        for (
+          let i = 0;
+          (await getTrialUpgradeStage(ctx, 'acct-restart')) !== 'awaiting_phone';
+          i++
+        ) {
+          if (i > 100) throw new Error('never reached awaiting_phone');
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      } finally {
+        await connection.close();
+      }
+    } finally {
+      expect(await stopEngine(first)).not.toBeNull();
+    }
+
+    const second = startEngine(embeddedEnv());
+    try {
+      await waitForOutput(second, 'Billing engine is up');
+      const connection = await Connection.connect({ address: `127.0.0.1:${PORTS.temporal}` });
+      try {
+        const ctx = { client: new Client({ connection }), taskQueue: 'start-test' };
+        expect(await getTrialUpgradeStage(ctx, 'acct-restart')).toBe('awaiting_phone');
+      } finally {
+        await connection.close();
+      }
+      const pg = new PgClient({
+        connectionString: `postgresql://billing:billing-dev@127.0.0.1:${PORTS.postgres}/billing`,
+      });
+      await pg.connect();
+      const { rows } = await pg.query('SELECT status FROM "Account" WHERE id = $1', [
+        'acct-restart',
+      ]);
+      await pg.end();
+      expect(rows).toEqual([{ status: 'trial' }]);
+    } finally {
+      await stopEngine(second);
+    }
+  });
+
+  test.each([
+    ['TEMPORAL_ADDRESS', { TEMPORAL_ADDRESS: '127.0.0.1:1' }],
+    ['TEMPORAL_ADDRESS', { TEMPORAL_ADDRESS: 'not an address' }],
+    ['TEMPORAL_PORT', { TEMPORAL_PORT: 'abc' }],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://nope' }],
+  ])('a bad %s stops start-up with one line naming it', async (variable, env) => {
+    const started = startEngine({ ...embeddedEnv(), ...env });
+    expect(await started.exited).toBe(1);
+    const lines = started
+      .output()
+      .trim()
+      .split('\n')
+      .filter((l) => !l.includes('nodedir'));
+    expect(lines.filter((l) => l.startsWith('error:'))).toHaveLength(1);
+    expect(lines.join('\n')).toMatch(new RegExp(`^error: .*\\b${variable}\\b`, 'm'));
+    expect(started.output()).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  test('an unreachable DATABASE_URL stops start-up with one line naming it', async () => {
+    const started = startEngine({
+      ...embeddedEnv(),
+      TEMPORAL_ADDRESS: process.env[TEST_ENV.temporalAddress],
+      DATABASE_URL: 'postgresql://nobody:secret@127.0.0.1:1/billing',
+    });
+    expect(await started.exited).toBe(1);
+    expect(started.output()).toMatch(
+      /error: DATABASE_URL: cannot connect to PostgreSQL at postgresql:\/\/nobody:\*\*\*@127\.0\.0\.1:1\/billing/,
+    );
+    expect(started.output()).not.toContain('secret');
+    expect(started.output()).not.toMatch(/\n\s+at /);
+  });
+});
