@@ -10,7 +10,6 @@ import {
   getOrderState,
   payOrder,
   requestOrderCancellation,
-  toOrderRefusal,
 } from '../../../client/orders';
 import { uid } from '../../support/ledger-fixtures';
 import {
@@ -20,6 +19,7 @@ import {
   movementsOf,
   orderRow,
   paymentsOf,
+  refusedWith,
   useOrderEngine,
 } from './support';
 
@@ -123,10 +123,8 @@ describe('seed 002 §Paying an order: freeze, release, deduct', () => {
       durationMonths: 1,
     });
     await payOrder(t.ctx, { orderId: paidId });
-    const refused = await cancelOrder(t.ctx, { orderId: paidId, reason: 'too late' }).catch(
-      (err: unknown) => toOrderRefusal(err),
-    );
-    expect(refused?.code).toBe('order_already_paid');
+    const refused = await refusedWith(cancelOrder(t.ctx, { orderId: paidId, reason: 'too late' }));
+    expect(refused.code).toBe('order_already_paid');
   });
 
   it('pays: charges the payable amount, then deducts the coupon (cash balance down, single-use used)', async () => {
@@ -210,18 +208,20 @@ describe('seed 002 §Paying an order: freeze, release, deduct', () => {
       minDurationMonths: 12,
     });
     const orderId = uid('ord');
-    const refused = await createOrder(t.ctx, {
-      orderId,
-      accountId,
-      commodityCode: 'domain', // excluded from general coupons
-      orderType: 'upgrade',
-      amount: '50.00',
-      currency: 'USD',
-      durationMonths: 1,
-      couponId,
-    }).catch((err: unknown) => toOrderRefusal(err));
-    expect(refused?.code).toBe('coupon_not_eligible');
-    expect((refused?.details.reasons ?? []).map((r) => r.code).sort()).toEqual([
+    const refused = await refusedWith(
+      createOrder(t.ctx, {
+        orderId,
+        accountId,
+        commodityCode: 'domain', // excluded from general coupons
+        orderType: 'upgrade',
+        amount: '50.00',
+        currency: 'USD',
+        durationMonths: 1,
+        couponId,
+      }),
+    );
+    expect(refused.code).toBe('coupon_not_eligible');
+    expect((refused.details.reasons ?? []).map((r) => r.code).sort()).toEqual([
       'below_threshold',
       'duration_not_met',
       'order_type_not_covered',
@@ -232,15 +232,17 @@ describe('seed 002 §Paying an order: freeze, release, deduct', () => {
     expect((await movementsOf(t.db, couponId)).map((m) => m.kind)).toEqual(['redeem']);
 
     // Bad input is refused before anything starts, naming the field.
-    const invalid = await createOrder(t.ctx, {
-      accountId,
-      commodityCode: 'ecs',
-      orderType: 'new_purchase',
-      amount: '10.005',
-      currency: 'USD',
-    }).catch((err: unknown) => toOrderRefusal(err));
-    expect(invalid?.code).toBe('invalid_input');
-    expect(new Set(invalid?.details.fields?.map((f) => f.path))).toEqual(new Set(['order.amount']));
+    const invalid = await refusedWith(
+      createOrder(t.ctx, {
+        accountId,
+        commodityCode: 'ecs',
+        orderType: 'new_purchase',
+        amount: '10.005',
+        currency: 'USD',
+      }),
+    );
+    expect(invalid.code).toBe('invalid_input');
+    expect(new Set(invalid.details.fields?.map((f) => f.path))).toEqual(new Set(['order.amount']));
     expect(await t.db.order.count({ where: { accountId } })).toBe(0);
   });
 });
@@ -287,16 +289,18 @@ describe('seed 002 §Paying an order: one cash coupon serves several orders unti
     ]);
     expect(await t.db.payment.count({ where: { accountId } })).toBe(1);
 
-    const refused = await createOrder(t.ctx, {
-      accountId,
-      commodityCode: 'ecs',
-      orderType: 'new_purchase',
-      amount: '5.00',
-      currency: 'USD',
-      couponId,
-    }).catch((err: unknown) => toOrderRefusal(err));
-    expect(refused?.code).toBe('coupon_not_eligible');
-    expect(refused?.details.reasons).toEqual([
+    const refused = await refusedWith(
+      createOrder(t.ctx, {
+        accountId,
+        commodityCode: 'ecs',
+        orderType: 'new_purchase',
+        amount: '5.00',
+        currency: 'USD',
+        couponId,
+      }),
+    );
+    expect(refused.code).toBe('coupon_not_eligible');
+    expect(refused.details.reasons).toEqual([
       expect.objectContaining({ code: 'not_available', detail: 'used' }),
     ]);
   });

@@ -11,7 +11,6 @@ import {
   orderHandle,
   payOrder,
   retryOrderPayment,
-  toOrderRefusal,
 } from '../../../client/orders';
 import { uid } from '../../support/ledger-fixtures';
 import {
@@ -23,6 +22,7 @@ import {
   movementsOf,
   orderRow,
   paymentsOf,
+  refusedWith,
   useOrderEngine,
 } from './support';
 
@@ -126,10 +126,8 @@ describe('billing retries: declined, then retried with a new payment method', ()
     expect(method.last4).toBe('4242');
 
     // No longer failed: a retry is refused, and the order leaves the stuck list.
-    const refused = await retryOrderPayment(t.ctx, { orderId }).catch((e: unknown) =>
-      toOrderRefusal(e),
-    );
-    expect(refused?.code).toBe('not_awaiting_retry');
+    const refused = await refusedWith(retryOrderPayment(t.ctx, { orderId }));
+    expect(refused.code).toBe('not_awaiting_retry');
     await eventually(
       () => getOrderState(t.ctx, orderId),
       (s) => s.stage === 'active',

@@ -11,6 +11,7 @@ import {
   createPaymentActivities,
   DEV_TEST_CARDS,
 } from '../../../activities/payment';
+import { toOrderRefusal, type OrderRefusal } from '../../../client/orders';
 import type { EngineClientContext } from '../../../client/trial-upgrade';
 import { createTestEngine, type TestEngine } from '../../support/integration';
 import { createAccount, grantCoupon, type CouponFixture } from '../../support/ledger-fixtures';
@@ -126,3 +127,15 @@ export async function eventually<T>(
 }
 
 export { DEV_TEST_CARDS };
+
+/** The OrderRefusal a client call threw; fails the test if it succeeded or threw something else. */
+export async function refusedWith(promise: Promise<unknown>): Promise<OrderRefusal> {
+  try {
+    await promise;
+  } catch (err) {
+    const refused = toOrderRefusal(err);
+    if (refused) return refused;
+    throw err;
+  }
+  throw new Error('expected a refusal, but the call succeeded');
+}
