@@ -71,6 +71,8 @@ export interface OrderState {
   cancelReason: string | null;
   provisionedAt: string | null;
   termEndsAt: string | null;
+  /** Set at unsubscription: when, and the unused part of the term that came back. */
+  unsubscription: { at: string; unusedFraction: string; reason: string } | null;
   /** The renewal order this order started at term end (auto-renewal). */
   renewedBy: string | null;
 }

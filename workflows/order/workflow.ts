@@ -125,6 +125,7 @@ export async function order(rawInput: OrderWorkflowInput): Promise<OrderResult> 
     cancelReason: null,
     provisionedAt: null,
     termEndsAt: null,
+    unsubscription: null,
     renewedBy: null,
   };
   const payment = new PaymentRetry({
@@ -576,6 +577,11 @@ export async function order(rawInput: OrderWorkflowInput): Promise<OrderResult> 
     enter('unsubscribing');
     // The unused part of the paid term: no term (no duration) means nothing unused to give back.
     const fraction = termEnd !== null ? unusedFraction(provisionedAt, termEnd, Date.now()) : '0';
+    state.unsubscription = {
+      at: at(),
+      unusedFraction: fraction,
+      reason: unsubscribeRequest ?? '',
+    };
     if (state.resourceId) {
       await deprovisionOrder({
         resourceId: state.resourceId,
