@@ -1,6 +1,7 @@
 import type { Database } from './database';
 import { createUpgradeActivities, type UpgradeActivityOptions } from './accounts';
 import { createLedgerActivities } from './ledger/activities';
+import { createBillActivities } from './bills/activities';
 
 /** Per-area options; every one is optional and defaults to the process environment. */
 export interface ActivitiesOptions {
@@ -12,6 +13,7 @@ export function createActivities(db: Database, options: ActivitiesOptions = {}) 
   return {
     ...createUpgradeActivities(db, options.upgrade),
     ...createLedgerActivities(db),
+    ...createBillActivities(db),
   };
 }
 
