@@ -5,6 +5,7 @@ import { createOrderActivities } from './orders/activities';
 import { createProvisioningActivities, createProvisioningProvider } from './provisioning';
 import type { ProvisioningProvider } from './provisioning/ports';
 import { orderSettingsFromEnv } from '../worker/config';
+import { createBillActivities } from './bills/activities';
 
 /** Per-area options; every one is optional and defaults to the process environment. */
 export interface ActivitiesOptions {
@@ -24,6 +25,7 @@ export function createActivities(db: Database, options: ActivitiesOptions = {}) 
         options.provisioning ??
         createProvisioningProvider(orderSettingsFromEnv().provisioningProvider),
     }),
+    ...createBillActivities(db),
   };
 }
 

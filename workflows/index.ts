@@ -2,3 +2,4 @@
 export { trialUpgrade } from './trial-upgrade/workflow';
 export { promoCodeRedemption } from './trial-upgrade/promo-code';
 export { order } from './order/workflow';
+export { payAsYouGoBill } from './bill/workflow';

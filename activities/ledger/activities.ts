@@ -9,6 +9,7 @@
 import type { z } from 'zod';
 import type { Database } from '../database';
 import { drawDownBill } from './bills';
+import { returnBillPayment, ReturnBillPaymentSchema } from './bill-returns';
 import { checkCode, redeemCode } from './codes';
 import { checkLedgerConsistency } from './consistency';
 import { expireCoupons, invalidateCoupon } from './expiry';
@@ -42,6 +43,7 @@ export function createLedgerActivities(db: Database) {
     drawDownBill: edge(S.DrawDownBillSchema, (i) => drawDownBill(db, i)),
     payBillFromFunds: edge(S.PayFromFundsSchema, (i) => payBillFromFunds(db, i)),
     recordArrears: edge(S.RecordArrearsSchema, (i) => recordArrears(db, i)),
+    returnBillPayment: edge(ReturnBillPaymentSchema, (i) => returnBillPayment(db, i)),
     clearArrears: edge(S.ClearArrearsSchema, (i) => clearArrears(db, i)),
     expireCoupons: edge(S.ExpireCouponsSchema, (i) => expireCoupons(db, i)),
     invalidateCoupon: edge(S.InvalidateCouponSchema, (i) => invalidateCoupon(db, i)),
