@@ -4,8 +4,9 @@
  * draw is one 'deduct' movement with the bill id. Coupons are locked (sorted ids)
  * and read again before the domain sees them, so concurrent bills drawing on the
  * same coupon queue up and each sees what the previous one left. A bill is
- * covered once: coupons draw at most the bill amount less what they already cover
- * for it (an earlier drawdown under another key), so no value is drawn twice.
+ * covered once: coupons draw at most the bill amount (the Bill row's, when it
+ * exists) less what they already cover for it (an earlier drawdown under another
+ * key), so no value is drawn twice; an upward adjustment raises the row first.
  */
 import {
   Dec,
@@ -49,8 +50,16 @@ export async function drawDownBill(
     const byId = new Map(rows.map((r) => [r.id, r]));
 
     // One bill is covered once: an earlier drawdown of it (under another key) counts.
+    // The bill's amount is its stored row's when there is one (an upward adjustment
+    // raises it, then settles the difference); otherwise the requested amount.
     const covered = await netCouponDeduction(tx, { billId: input.billId });
-    const owed = Dec.max(parseAmount(input.amount, input.currency).minus(covered), 0);
+    const requested = parseAmount(input.amount, input.currency);
+    const billRow = await tx.bill.findUnique({
+      where: { id: input.billId },
+      select: { amount: true },
+    });
+    const billAmount = billRow ? new Dec(billRow.amount.toString()) : requested;
+    const owed = Dec.max(Dec.min(requested, billAmount.minus(covered)), 0);
     if (owed.isZero()) {
       return {
         billId: input.billId,
