@@ -45,6 +45,12 @@ export function proRataRefund(charged: Amount, fraction: string, state: OrderSta
   return formatAmount(value, state.currency);
 }
 
+/** `<id>-r<n>`: the order an auto-renewal at term end starts (`o-1` → `o-1-r1` → `o-1-r2`). */
+export function nextRenewalOrderId(orderId: string): string {
+  const m = /^(.*)-r(\d+)$/.exec(orderId);
+  return m ? `${m[1]}-r${Number(m[2]) + 1}` : `${orderId}-r1`;
+}
+
 const money = (amount: string, state: OrderState): string => `${amount} ${state.currency}`;
 
 /** Markdown for the Web UI's current details: where the order stands and what it waits for. */

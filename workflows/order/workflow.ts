@@ -58,7 +58,13 @@ import {
   type OrderState,
   type PaymentOutcome,
 } from './messages';
-import { addMonths, describeOrder, proRataRefund, unusedFraction } from './state';
+import {
+  addMonths,
+  describeOrder,
+  nextRenewalOrderId,
+  proRataRefund,
+  unusedFraction,
+} from './state';
 
 const retry = { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 };
 
@@ -85,12 +91,6 @@ const { deprovisionOrder } = proxyActivities<ProvisioningActivities>({
 });
 
 const iso = (ms: number): string => new Date(ms).toISOString();
-
-/** `<id>-r<n>`: the order an auto-renewal at term end starts. */
-export function nextRenewalOrderId(orderId: string): string {
-  const m = /^(.*)-r(\d+)$/.exec(orderId);
-  return m ? `${m[1]}-r${Number(m[2]) + 1}` : `${orderId}-r1`;
-}
 
 export async function order(rawInput: OrderWorkflowInput): Promise<OrderResult> {
   const { workflowId, firstExecutionRunId } = workflowInfo();

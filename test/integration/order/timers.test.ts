@@ -26,6 +26,7 @@ import {
   movementsOf,
   orderRow,
   paymentsOf,
+  refusedWith,
 } from './support';
 
 jest.setTimeout(120_000);
@@ -139,6 +140,50 @@ describe('payment window (ORDER_PAYMENT_WINDOW, passed as workflow input)', () =
     expect(await couponRow(db, couponId)).toMatchObject({ status: 'available', balance: '5.00' });
     expect(await paymentsOf(db, orderId)).toEqual([
       expect.objectContaining({ status: 'declined', failureReason: 'insufficient_funds' }),
+    ]);
+  });
+});
+
+describe('a coupon that expires while its order is unpaid', () => {
+  it('the charge is refunded, the order cancelled and the (now expired) coupon released', async () => {
+    const { accountId } = await createPayingAccount(db);
+    const now = await env.currentTimeMs();
+    const couponId = await grantCoupon(db, {
+      ownerAccountId: accountId,
+      faceValue: '10.00',
+      effectiveAt: new Date(now - 86_400_000).toISOString(),
+      expiresAt: new Date(now + 3_600_000).toISOString(),
+    });
+    const orderId = uid('ord');
+    await createOrder(ctx, {
+      orderId,
+      accountId,
+      commodityCode: 'ecs',
+      orderType: 'new_purchase',
+      amount: '30.00',
+      currency: 'USD',
+      couponId,
+      paymentWindow: '1 day',
+    });
+    await env.sleep('2 hours');
+    const refused = await refusedWith(payOrder(ctx, { orderId }));
+    expect(refused.code).toBe('coupon_no_longer_usable');
+    const result = await getOrderResult(ctx, orderId);
+    expect(result.state).toMatchObject({
+      stage: 'cancelled',
+      coupon: { couponId, state: 'released' },
+      refunds: [expect.objectContaining({ amount: '20.00', reason: 'coupon_no_longer_usable' })],
+    });
+    expect(result.state.cancelReason).toMatch(/^coupon_no_longer_usable/);
+    expect((await paymentsOf(db, orderId)).map((p) => [p.kind, p.amount, p.status])).toEqual([
+      ['charge', '20.00', 'succeeded'],
+      ['refund', '20.00', 'succeeded'],
+    ]);
+    expect(await couponRow(db, couponId)).toMatchObject({ status: 'expired', balance: '10.00' });
+    expect((await movementsOf(db, couponId)).map((m) => m.kind)).toEqual([
+      'redeem',
+      'freeze',
+      'release',
     ]);
   });
 });
