@@ -1,0 +1,162 @@
+/**
+ * Issue 10, order throughput and latency: N concurrent order lifecycles
+ * (create with a cash coupon → frozen, pay → charged and deducted, provisioned →
+ * active) end to end on one dev server and PostgreSQL, against a bare workflow
+ * running the same number of no-op activities on the same server, side by side.
+ *
+ *   npm run bench:orders      (BENCH_LEVELS=10,100,1000 BENCH_CONCURRENCY=50)
+ */
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createOrder, getOrderState, payOrder } from '../client/orders';
+import { createDevPaymentGateway } from '../activities/payment/dev-gateway';
+import { createPaymentActivities } from '../activities/payment/activities';
+import { startTemporalDevServer } from '../scripts/lib/temporal-dev-server';
+import { createBillingWorker } from '../worker/worker';
+import { orderWorkflowId } from '../workflows/ids';
+import { createAccount, grantCoupon } from '../test/support/ledger-fixtures';
+import { startBenchDatabase } from './lib/database';
+import { percentile, printTable, round, runConcurrently, saveRun, type Row } from './lib/report';
+import { bareActivities } from './workflows/bare';
+
+const LEVELS = (process.env.BENCH_LEVELS ?? '10,100,1000').split(',').map(Number);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
+
+async function main(): Promise<void> {
+  const [bench, temporal] = await Promise.all([
+    startBenchDatabase(),
+    startTemporalDevServer({
+      port: Number(process.env.BENCH_TEMPORAL_PORT ?? 17998),
+      uiPort: null,
+      dbFile: null,
+    }),
+  ]);
+  const { db } = bench;
+  const nativeConnection = await NativeConnection.connect({ address: temporal.address });
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection });
+  const taskQueue = `bench-${randomUUID()}`;
+  const gateway = createDevPaymentGateway();
+  const ctx = { client, taskQueue, paymentGateway: gateway };
+  const engineWorker = await createBillingWorker({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    db,
+  });
+  const bareQueue = `${taskQueue}-bare`;
+  const bareWorker = await Worker.create({
+    connection: nativeConnection,
+    taskQueue: bareQueue,
+    workflowsPath: require.resolve('./workflows/bare'),
+    activities: { noop: async () => undefined },
+  });
+  const payments = createPaymentActivities(db, { gateway });
+
+  /** An upgraded account with a default card and a cash coupon, ready to order. */
+  const prepareAccount = async (): Promise<{ accountId: string; couponId: string }> => {
+    const accountId = await createAccount(db, { status: 'upgraded' });
+    const method = await gateway.tokenize(
+      {
+        type: 'card',
+        number: '4242424242424242',
+        expMonth: 12,
+        expYear: 2035,
+        cvc: '123',
+        holderName: 'Bench',
+      },
+      `bench:${accountId}:card`,
+    );
+    await payments.recordPaymentMethod({
+      accountId,
+      method,
+      operationKey: `bench:${accountId}:method`,
+    });
+    const now = Date.now();
+    const couponId = await grantCoupon(db, {
+      ownerAccountId: accountId,
+      faceValue: '30.00',
+      effectiveAt: new Date(now - 86_400_000).toISOString(),
+      expiresAt: new Date(now + 30 * 86_400_000).toISOString(),
+    });
+    return { accountId, couponId };
+  };
+
+  const lifecycle = async (account: { accountId: string; couponId: string }): Promise<string> => {
+    const { orderId } = await createOrder(ctx, {
+      accountId: account.accountId,
+      commodityCode: 'ecs',
+      orderType: 'new_purchase',
+      amount: '100.00',
+      currency: 'USD',
+      durationMonths: 1,
+      couponId: account.couponId,
+    });
+    await payOrder(ctx, { orderId });
+    // Provisioning runs after the payment update returns: wait until the order is active.
+    for (;;) {
+      const { stage } = await getOrderState(ctx, orderId);
+      if (stage === 'active') return orderId;
+      if (stage !== 'paying' && stage !== 'provisioning')
+        throw new Error(`order ${orderId} ended in ${stage}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+
+  const rows: Row[] = [];
+  await engineWorker.runUntil(() =>
+    bareWorker.runUntil(async () => {
+      // How many activities one lifecycle runs: the bare workflow runs as many.
+      const probe = await lifecycle(await prepareAccount());
+      const history = await client.workflow.getHandle(orderWorkflowId(probe)).fetchHistory();
+      const activities = (history.events ?? []).filter(
+        (e) => e.activityTaskScheduledEventAttributes,
+      ).length;
+
+      for (const n of LEVELS) {
+        const accounts: { accountId: string; couponId: string }[] = [];
+        for (let i = 0; i < n; i++) accounts.push(await prepareAccount());
+        const engine = await runConcurrently(n, CONCURRENCY, (i) =>
+          lifecycle(accounts[i] as { accountId: string; couponId: string }),
+        );
+        const bare = await runConcurrently(n, CONCURRENCY, (i) =>
+          client.workflow.execute(bareActivities, {
+            taskQueue: bareQueue,
+            workflowId: `bare-${randomUUID()}-${i}`,
+            args: [activities],
+          }),
+        );
+        const deducted = await db.couponMovement.count({
+          where: { kind: 'deduct', couponId: { in: accounts.map((a) => a.couponId) } },
+        });
+        if (deducted !== n) throw new Error(`expected ${n} deductions, found ${deducted}`);
+        rows.push({
+          n,
+          concurrency: CONCURRENCY,
+          'activities each': activities,
+          'engine orders/s': round((n / engine.elapsedMs) * 1000),
+          'bare wf/s': round((n / bare.elapsedMs) * 1000),
+          'engine p50 ms': round(percentile(engine.latencies, 50)),
+          'engine p95 ms': round(percentile(engine.latencies, 95)),
+          'engine p99 ms': round(percentile(engine.latencies, 99)),
+          'bare p50 ms': round(percentile(bare.latencies, 50)),
+          'bare p99 ms': round(percentile(bare.latencies, 99)),
+          'time ratio': round(engine.elapsedMs / bare.elapsedMs, 2),
+          target: '<= 1.5',
+        });
+      }
+    }),
+  );
+  printTable(`Order lifecycles against a bare workflow with as many no-op activities`, rows);
+  console.log(`\nresults appended to ${await saveRun('orders', { orders: rows })}`);
+  await connection.close();
+  await nativeConnection.close();
+  await temporal.stop();
+  await bench.stop();
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
