@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Client as PgClient } from 'pg';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { connectTemporal, temporalConnectionOptions } from '../client/connection';
+import { engineDataConverter, payloadKeyring } from '../client/data-converter';
 import { checkDatabaseReachable, createDatabase, safeUrl } from '../activities/database';
 import { seedReferenceData } from '../prisma/seed-data';
 import { ConfigError, parseEngineEnv } from '../worker/config';
@@ -19,6 +20,9 @@ const say = (line: string): void => console.log(`[start] ${line}`);
 async function main(): Promise<void> {
   const started = Date.now();
   const env = parseEngineEnv();
+  // Payload encryption: the dev key only on the embedded dev server (client/data-converter.ts).
+  const keyring = payloadKeyring(env);
+  const dataConverter = engineDataConverter(keyring);
   const dataDir = path.resolve(env.DATA_DIR);
   Runtime.install({ logger: new DefaultLogger(env.LOG_LEVEL) });
 
@@ -65,6 +69,7 @@ async function main(): Promise<void> {
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     db,
+    dataConverter,
   });
 
   console.log(

@@ -1,3 +1,4 @@
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Database } from '../activities/database';
@@ -9,6 +10,8 @@ export interface BillingWorkerOptions {
   db: Database;
   /** A pre-built bundle (tests build one per run); otherwise the workflow sources are bundled. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Payload encryption (client/data-converter.ts); a pre-built bundle must include its failure converter. */
+  dataConverter?: DataConverter;
 }
 
 export async function createBillingWorker(options: BillingWorkerOptions): Promise<Worker> {
@@ -17,6 +20,7 @@ export async function createBillingWorker(options: BillingWorkerOptions): Promis
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: createActivities(options.db),
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),

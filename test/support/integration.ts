@@ -9,6 +9,13 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createDatabase, type Database } from '../../activities/database';
 import { createBillingWorker } from '../../worker/worker';
 import { TEMPLATE_DATABASE, TEST_ENV } from '../setup/services';
+import { generateKeyEntry, parseKeyring, type Keyring } from '../../client/codec';
+import { engineDataConverter } from '../../client/data-converter';
+
+/** A keyring of its own for each engine, as a deployment would have (payloads encrypted). */
+export function testKeyring(): Keyring {
+  return parseKeyring(generateKeyEntry(`test-${randomUUID().slice(0, 8)}`));
+}
 
 function required(name: string): string {
   const value = process.env[name];
@@ -49,6 +56,8 @@ export interface TestEngine {
   databaseUrl: string;
   client: Client;
   taskQueue: string;
+  /** The keyring the worker and client encrypt payloads with. */
+  keyring: Keyring;
   /** A new worker on this file's task queue (a worker runs once). */
   createWorker: () => Promise<Worker>;
   /** Runs a new worker for the duration of `fn`. */
@@ -57,8 +66,10 @@ export interface TestEngine {
 }
 
 /** A database, a client and a worker on a task queue of this file's own. */
-export async function createTestEngine(): Promise<TestEngine> {
+export async function createTestEngine(options: { keyring?: Keyring } = {}): Promise<TestEngine> {
   const address = required(TEST_ENV.temporalAddress);
+  const keyring = options.keyring ?? testKeyring();
+  const dataConverter = engineDataConverter(keyring);
   const database = await createTestDatabase();
   const taskQueue = `test-${randomUUID()}`;
   const nativeConnection = await NativeConnection.connect({ address });
@@ -69,14 +80,16 @@ export async function createTestEngine(): Promise<TestEngine> {
       taskQueue,
       db: database.db,
       workflowBundle: { codePath: required(TEST_ENV.workflowBundle) },
+      dataConverter,
     });
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
+  const client = new Client({ connection, namespace: 'default', dataConverter });
   return {
     db: database.db,
     databaseUrl: database.url,
     client,
     taskQueue,
+    keyring,
     createWorker,
     withWorker: async (fn) => (await createWorker()).runUntil(fn),
     close: async () => {
@@ -96,8 +109,10 @@ export async function createTimeSkippingEngine(db: Database): Promise<{
   taskQueue: string;
   createWorker: () => Promise<Worker>;
 }> {
+  const dataConverter = engineDataConverter(testKeyring());
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: TIME_SKIPPING_SERVER } },
+    client: { dataConverter },
   });
   // The Java server knows no custom search attributes until they are added.
   await env.connection.operatorService.addSearchAttributes({
@@ -120,6 +135,7 @@ export async function createTimeSkippingEngine(db: Database): Promise<{
         taskQueue,
         db,
         workflowBundle: { codePath: required(TEST_ENV.workflowBundle) },
+        dataConverter,
       }),
   };
 }
