@@ -1,13 +1,18 @@
 // `npm start`: the whole engine on its embedded defaults (or on what the
 // environment points at): Temporal dev server + Web UI, PostgreSQL, the worker.
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Client as PgClient } from 'pg';
-import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { DEV_API_KEYS, issueApiKey } from '../api/keys';
+import { startApi } from '../api/serve';
 import { connectTemporal, temporalConnectionOptions } from '../client/connection';
+import { engineDataConverter, payloadKeyring } from '../client/data-converter';
 import { checkDatabaseReachable, createDatabase, safeUrl } from '../activities/database';
 import { seedReferenceData } from '../prisma/seed-data';
 import { ConfigError, parseEngineEnv } from '../worker/config';
 import { createBillingWorker } from '../worker/worker';
+import { createEngineLogger, runtimeOptions } from '../worker/logging';
 import { startEmbeddedPostgres } from './lib/embedded-postgres';
 import { migrateDeploy } from './lib/migrate';
 import { startTemporalDevServer } from './lib/temporal-dev-server';
@@ -20,7 +25,13 @@ async function main(): Promise<void> {
   const started = Date.now();
   const env = parseEngineEnv();
   const dataDir = path.resolve(env.DATA_DIR);
-  Runtime.install({ logger: new DefaultLogger(env.LOG_LEVEL) });
+  // SDK, worker and API logs as JSON through pino (secrets redacted); runtime metrics on Prometheus.
+  const logger = createEngineLogger(env.LOG_LEVEL);
+  Runtime.install(runtimeOptions(logger, env));
+  // The dev UI has no sign-in, so it cannot send the codec server a bearer token:
+  // it gets a secret codec path of this run instead (api/codec-server.ts).
+  const devUiToken = randomBytes(18).toString('base64url');
+  const apiHost = env.API_HOST === '0.0.0.0' ? 'localhost' : env.API_HOST;
 
   let temporalAddress = env.TEMPORAL_ADDRESS;
   let uiUrl = "(your Temporal cluster's UI)";
@@ -31,6 +42,7 @@ async function main(): Promise<void> {
       uiPort: env.TEMPORAL_UI_PORT,
       dbFile: path.join(dataDir, 'temporal', 'temporal.sqlite'),
       namespace: env.TEMPORAL_NAMESPACE,
+      uiCodecEndpoint: `http://${apiHost}:${env.API_PORT}/codec/ui/${devUiToken}`,
     });
     stops.push(server.stop);
     temporalAddress = server.address;
@@ -57,6 +69,9 @@ async function main(): Promise<void> {
   const db = createDatabase(databaseUrl);
   stops.push(() => db.$disconnect());
   const { products } = await seedReferenceData(db);
+  // Payload encryption: the dev key only on the embedded dev server (client/data-converter.ts).
+  const keyring = payloadKeyring(env);
+  const dataConverter = engineDataConverter(keyring);
 
   const connection = await NativeConnection.connect(connectionOptions);
   stops.push(() => connection.close());
@@ -65,7 +80,20 @@ async function main(): Promise<void> {
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     db,
+    dataConverter,
   });
+
+  const api = await startApi({
+    env,
+    connectionOptions,
+    db,
+    keyring,
+    logger,
+    ...(env.TEMPORAL_ADDRESS ? {} : { devUiToken }),
+  });
+  stops.push(api.close);
+  // Development keys: fresh secrets at every start, only their hashes stored.
+  const devKeys = await Promise.all(DEV_API_KEYS.map((k) => issueApiKey(db, k)));
 
   console.log(
     [
@@ -75,6 +103,12 @@ async function main(): Promise<void> {
       `  Temporal Web UI ${uiUrl}`,
       `  PostgreSQL      ${safeUrl(databaseUrl)} (${products} catalog products)`,
       `  Task queue      ${env.TEMPORAL_TASK_QUEUE} (worker polling)`,
+      `  HTTP API        ${api.url} (docs ${api.url}/docs, OpenAPI ${api.url}/openapi.json)`,
+      `  Codec server    ${api.url}/codec (payloads encrypted with key ${keyring.activeKeyId})`,
+      `  Metrics         ${env.METRICS_BIND_ADDRESS === 'off' ? 'off' : `http://${env.METRICS_BIND_ADDRESS}/metrics`}`,
+      '  Development API keys (new at every start; send as "Authorization: Bearer <key>"):',
+      ...devKeys.map((k) => `    ${k.scopes.join('+').padEnd(12)} ${k.key}`),
+      `  CLI: export BILLING_API_URL=${api.url} BILLING_API_KEY=${devKeys.find((k) => k.id === 'dev-billing')?.key ?? ''}`,
       '  Press Ctrl-C to stop.',
       '',
     ].join('\n'),

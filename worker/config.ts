@@ -68,6 +68,21 @@ export const engineEnvSchema = z
     ORDER_PAYMENT_WINDOW: durationSchema('3 days'),
     /** Who creates what a paid order bought; `dev` can be told to fail (docs/orders.md). */
     PROVISIONING_PROVIDER: z.enum(['dev']).default('dev'),
+    // --- surfaces (issue 8): payload encryption, HTTP API, observability ---
+    /** Keyring `id:base64key,...` (32-byte AES keys); unset: the dev key, embedded dev server only. */
+    PAYLOAD_CODEC_KEYS: z.string().min(1).optional(),
+    /** The key new payloads are sealed with; default the first of PAYLOAD_CODEC_KEYS. */
+    PAYLOAD_CODEC_ACTIVE_KEY: z.string().min(1).optional(),
+    /** The HTTP API (and codec server) `npm start` runs beside the worker. */
+    API_HOST: z.string().min(1).default('127.0.0.1'),
+    API_PORT: portSchema.default(8080),
+    /** Origins allowed to call the codec server (the Temporal UI); default the dev UI's. */
+    CODEC_CORS_ORIGINS: z.string().min(1).optional(),
+    /** host:port of the worker runtime's Prometheus endpoint, or `off`. */
+    METRICS_BIND_ADDRESS: z
+      .string()
+      .regex(/^(off|[A-Za-z0-9.-]+:\d{1,5})$/, 'must be host:port, e.g. 127.0.0.1:9464, or off')
+      .default('127.0.0.1:9464'),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.TEMPORAL_TLS_CERT_PATH) !== Boolean(env.TEMPORAL_TLS_KEY_PATH)) {

@@ -1,3 +1,4 @@
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Database } from '../activities/database';
@@ -11,6 +12,8 @@ export interface BillingWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Extra interceptors (the crash harness of test/reliability injects faults with one). */
   interceptors?: WorkerOptions['interceptors'];
+  /** Payload encryption (client/data-converter.ts); a pre-built bundle must include its failure converter. */
+  dataConverter?: DataConverter;
 }
 
 export async function createBillingWorker(options: BillingWorkerOptions): Promise<Worker> {
@@ -20,6 +23,7 @@ export async function createBillingWorker(options: BillingWorkerOptions): Promis
     taskQueue: options.taskQueue,
     activities: createActivities(options.db),
     ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { TEST_ENV } from '../setup/services';
 import { loadRecordedHistories, type RecordedHistory } from '../support/replay';
+import { engineDataConverter } from '../../client/data-converter';
+import { testKeyring } from '../support/integration';
 
 jest.setTimeout(120_000);
 
@@ -37,7 +39,11 @@ test('there are recorded histories of every workflow type the worker runs', () =
 test('every recorded history replays against the current workflow code', async () => {
   const failures: string[] = [];
   const results = Worker.runReplayHistories(
-    { workflowBundle: { codePath: bundlePath() } },
+    // Histories recorded by the test suite are sealed with its fixed payload key.
+    {
+      workflowBundle: { codePath: bundlePath() },
+      dataConverter: engineDataConverter(testKeyring()),
+    },
     histories.map((h) => ({ workflowId: h.workflowId, history: h.history })),
   );
   let replayed = 0;
@@ -68,6 +74,10 @@ test('a workflow change that breaks running executions is caught', async () => {
     },
   });
   await expect(
-    Worker.runReplayHistory({ workflowBundle }, upgrade.history, upgrade.workflowId),
+    Worker.runReplayHistory(
+      { workflowBundle, dataConverter: engineDataConverter(testKeyring()) },
+      upgrade.history,
+      upgrade.workflowId,
+    ),
   ).rejects.toMatchObject({ name: 'DeterminismViolationError' });
 });

@@ -11,12 +11,15 @@ import { Client, Connection } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
 import { createTrialAccount, getTrialUpgradeStage } from '../../client/trial-upgrade';
 import { TEST_ENV } from '../setup/services';
+import { engineDataConverter, payloadKeyring } from '../../client/data-converter';
 
 jest.setTimeout(180_000);
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-const PORTS = { temporal: 17901, ui: 18901, postgres: 55901 };
+const PORTS = { temporal: 17901, ui: 18901, postgres: 55901, api: 18902, metrics: 18903 };
+// npm start encrypts payloads with the development keyring: clients of it use the same.
+const dataConverter = engineDataConverter(payloadKeyring({}));
 
 interface Started {
   child: ChildProcess;
@@ -60,6 +63,8 @@ describe('npm start', () => {
     TEMPORAL_PORT: String(PORTS.temporal),
     TEMPORAL_UI_PORT: String(PORTS.ui),
     EMBEDDED_POSTGRES_PORT: String(PORTS.postgres),
+    API_PORT: String(PORTS.api),
+    METRICS_BIND_ADDRESS: `127.0.0.1:${PORTS.metrics}`,
     TEMPORAL_TASK_QUEUE: 'start-test',
     TEMPORAL_ADDRESS: '',
     DATABASE_URL: '',
@@ -81,10 +86,23 @@ describe('npm start', () => {
       expect(first.output()).toContain(`http://localhost:${PORTS.ui}`);
       const ui = await fetch(`http://localhost:${PORTS.ui}`);
       expect(ui.status).toBe(200);
+      // The API beside the worker, with the development keys it printed.
+      const opsKey = /ops\s+(bk_dev-ops\.\S+)/.exec(first.output())?.[1] ?? '';
+      const health = await fetch(`http://127.0.0.1:${PORTS.api}/health`);
+      expect(health.status).toBe(200);
+      const noKey = await fetch(`http://127.0.0.1:${PORTS.api}/v1/trial-upgrades`);
+      expect(noKey.status).toBe(401);
+      const listed = await fetch(`http://127.0.0.1:${PORTS.api}/v1/trial-upgrades`, {
+        headers: { authorization: `Bearer ${opsKey}` },
+      });
+      expect(listed.status).toBe(200);
+      const metrics = await fetch(`http://127.0.0.1:${PORTS.metrics}/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(await metrics.text()).toMatch(/temporal_/);
 
       const connection = await Connection.connect({ address: `127.0.0.1:${PORTS.temporal}` });
       try {
-        const ctx = { client: new Client({ connection }), taskQueue: 'start-test' };
+        const ctx = { client: new Client({ connection, dataConverter }), taskQueue: 'start-test' };
         const poll = await connection.workflowService.describeTaskQueue({
           namespace: 'default',
           taskQueue: { name: 'start-test' },
@@ -116,7 +134,7 @@ describe('npm start', () => {
       await waitForOutput(second, 'Billing engine is up');
       const connection = await Connection.connect({ address: `127.0.0.1:${PORTS.temporal}` });
       try {
-        const ctx = { client: new Client({ connection }), taskQueue: 'start-test' };
+        const ctx = { client: new Client({ connection, dataConverter }), taskQueue: 'start-test' };
         expect(await getTrialUpgradeStage(ctx, 'acct-restart')).toBe('awaiting_phone');
       } finally {
         await connection.close();

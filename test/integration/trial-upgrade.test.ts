@@ -34,6 +34,7 @@ import {
 import type { AddressInput } from '../../domain/upgrade-contracts';
 import { createTestEngine, type TestEngine } from '../support/integration';
 import { recordHistory } from '../support/replay';
+import { decryptedHistoryText } from '../support/trial-upgrade-steps';
 
 jest.setTimeout(60_000);
 
@@ -117,20 +118,15 @@ async function refusalOf(promise: Promise<unknown>): Promise<TrialUpgradeRefusal
 }
 
 /**
- * The fetched history as text, every payload decoded: `fetchHistory()` carries
- * payload bytes base64-encoded, so a plain JSON.stringify would hide a secret.
+ * The fetched history as text, every payload opened with the engine's keyring and
+ * decoded: payloads are encrypted (issue 8), and even opened they must not hold
+ * a secret.
  */
 async function historyText(accountId: string): Promise<string> {
   const history = await engine.client.workflow
     .getHandle(trialUpgradeWorkflowId(accountId))
     .fetchHistory();
-  return JSON.stringify(history, (key, value: unknown) => {
-    if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
-    if (key === 'data' && typeof value === 'string') {
-      return `${value} ${Buffer.from(value, 'base64').toString('utf8')}`;
-    }
-    return value;
-  });
+  return decryptedHistoryText(history, engine.keyring);
 }
 
 const standalone = (digits: string): RegExp => new RegExp(`(?<!\\d)${digits}(?!\\d)`);

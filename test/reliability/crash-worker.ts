@@ -14,6 +14,8 @@ import type {
 import { NativeConnection } from '@temporalio/worker';
 import type { Context } from '@temporalio/activity';
 import { createDatabase } from '../../activities/database';
+import { parseKeyring } from '../../client/codec';
+import { engineDataConverter } from '../../client/data-converter';
 import { createBillingWorker } from '../../worker/worker';
 
 const need = (name: string): string => {
@@ -53,6 +55,8 @@ async function main(): Promise<void> {
     taskQueue: need('CRASH_TASK_QUEUE'),
     db,
     workflowBundle: { codePath: need('CRASH_WORKFLOW_BUNDLE') },
+    // The same payload keys as the test's client, or it could not read the inputs.
+    dataConverter: engineDataConverter(parseKeyring(need('CRASH_PAYLOAD_KEYS'))),
     interceptors: {
       activity: [(ctx: Context) => ({ inbound: new CrashInterceptor(ctx.info.activityType) })],
     },

@@ -7,6 +7,7 @@ import { migrateDeploy } from '../../scripts/lib/migrate';
 import { startTemporalDevServer } from '../../scripts/lib/temporal-dev-server';
 import { createDatabase } from '../../activities/database';
 import { seedReferenceData } from '../../prisma/seed-data';
+import { FAILURE_CONVERTER_PATH } from '../../client/data-converter';
 import { TEMPLATE_DATABASE, TEST_DATA_DIR, TEST_ENV, type TestServices } from './services';
 
 /**
@@ -31,7 +32,11 @@ export default async function globalSetup(): Promise<void> {
       persistent: false,
     }),
     startTemporalDevServer({ port: temporalPort, uiPort: null, dbFile: null }),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger }),
+    bundleWorkflowCode({
+      workflowsPath: require.resolve('../../workflows'),
+      failureConverterPath: FAILURE_CONVERTER_PATH,
+      logger: quietLogger,
+    }),
   ]);
 
   const admin = new PgClient({ connectionString: postgres.url('postgres') });

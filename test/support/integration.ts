@@ -9,6 +9,20 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createDatabase, type Database } from '../../activities/database';
 import { createBillingWorker } from '../../worker/worker';
 import { TEMPLATE_DATABASE, TEST_ENV } from '../setup/services';
+import { parseKeyring, type Keyring } from '../../client/codec';
+import { engineDataConverter } from '../../client/data-converter';
+
+/** A keyring of its own for each engine, as a deployment would have (payloads encrypted). */
+/**
+ * The test suite's payload key. Fixed (it guards only test data) so that
+ * histories recorded from test runs (test/replay/histories) stay decryptable
+ * by the replay check and by worker processes the crash tests start.
+ */
+export const TEST_PAYLOAD_KEYS = 'test-1:dGVzdC1vbmx5LXBheWxvYWQta2V5LTMyLWJ5dGVzISE=';
+
+export function testKeyring(): Keyring {
+  return parseKeyring(TEST_PAYLOAD_KEYS);
+}
 
 function required(name: string): string {
   const value = process.env[name];
@@ -49,6 +63,8 @@ export interface TestEngine {
   databaseUrl: string;
   client: Client;
   taskQueue: string;
+  /** The keyring the worker and client encrypt payloads with. */
+  keyring: Keyring;
   /** A new worker on this file's task queue (a worker runs once). */
   createWorker: () => Promise<Worker>;
   /** Runs a new worker for the duration of `fn`. */
@@ -57,8 +73,10 @@ export interface TestEngine {
 }
 
 /** A database, a client and a worker on a task queue of this file's own. */
-export async function createTestEngine(): Promise<TestEngine> {
+export async function createTestEngine(options: { keyring?: Keyring } = {}): Promise<TestEngine> {
   const address = required(TEST_ENV.temporalAddress);
+  const keyring = options.keyring ?? testKeyring();
+  const dataConverter = engineDataConverter(keyring);
   const database = await createTestDatabase();
   const taskQueue = `test-${randomUUID()}`;
   const nativeConnection = await NativeConnection.connect({ address });
@@ -69,14 +87,16 @@ export async function createTestEngine(): Promise<TestEngine> {
       taskQueue,
       db: database.db,
       workflowBundle: { codePath: required(TEST_ENV.workflowBundle) },
+      dataConverter,
     });
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
+  const client = new Client({ connection, namespace: 'default', dataConverter });
   return {
     db: database.db,
     databaseUrl: database.url,
     client,
     taskQueue,
+    keyring,
     createWorker,
     withWorker: async (fn) => (await createWorker()).runUntil(fn),
     close: async () => {
@@ -96,8 +116,10 @@ export async function createTimeSkippingEngine(db: Database): Promise<{
   taskQueue: string;
   createWorker: () => Promise<Worker>;
 }> {
+  const dataConverter = engineDataConverter(testKeyring());
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: TIME_SKIPPING_SERVER } },
+    client: { dataConverter },
   });
   // The Java server knows no custom search attributes until they are added.
   await env.connection.operatorService.addSearchAttributes({
@@ -120,6 +142,7 @@ export async function createTimeSkippingEngine(db: Database): Promise<{
         taskQueue,
         db,
         workflowBundle: { codePath: required(TEST_ENV.workflowBundle) },
+        dataConverter,
       }),
   };
 }

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { TEST_ENV } from '../setup/services';
+import { TEST_PAYLOAD_KEYS } from './integration';
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -38,6 +39,7 @@ export function startWorkerProcess(options: {
         CRASH_TASK_QUEUE: options.taskQueue,
         CRASH_WORKFLOW_BUNDLE: process.env[TEST_ENV.workflowBundle] ?? '',
         CRASH_AT: options.crashAt ?? '',
+        CRASH_PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
         LOG_LEVEL: 'WARN',
       },
       stdio: ['ignore', 'pipe', 'pipe'],

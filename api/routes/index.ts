@@ -1,0 +1,9 @@
+/**
+ * Every route module of the API. A new business area (orders, bills, coupons)
+ * adds one file beside these and one line here.
+ */
+import { accountRoutes } from './accounts';
+import { trialUpgradeRoutes } from './trial-upgrade';
+import type { ApiRouteModule } from './types';
+
+export const API_ROUTES: readonly ApiRouteModule[] = [trialUpgradeRoutes, accountRoutes];

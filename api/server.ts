@@ -1,0 +1,255 @@
+/**
+ * The engine's HTTP API: Fastify with zod schemas (validation, typed handlers and
+ * the generated OpenAPI 3 document, served at /openapi.json with interactive docs
+ * at /docs), API keys with scopes, Idempotency-Key on every mutating request,
+ * errors as application/problem+json, and the codec server for the Temporal UI.
+ * Each business area adds its routes as one module in api/routes/index.ts.
+ */
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+} from 'fastify';
+import {
+  hasZodFastifySchemaValidationErrors,
+  isResponseSerializationError,
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { toRefusal } from '../client/trial-upgrade';
+import type { Keyring } from '../client/codec';
+import { authenticateApiKey, type ApiPrincipal, type ApiScope } from './keys';
+import { registerCodecServer } from './codec-server';
+import {
+  IdempotencyHeadersSchema,
+  registerIdempotency,
+  type IdempotencyState,
+} from './idempotency';
+import { ApiProblem, PROBLEM_CONTENT_TYPE, ProblemSchema, statusOfRefusal } from './problems';
+import { API_ROUTES } from './routes';
+import type { ApiDeps, ApiRouteModule } from './routes/types';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Scopes any one of which lets a key call the route; unset: a public route (docs). */
+    scopes?: readonly ApiScope[];
+    /** Whether the route changes state and so needs an Idempotency-Key (default: not GET). */
+    mutating?: boolean;
+  }
+  interface FastifyInstance {
+    /** Every authenticated route (method and URL), as the OpenAPI document must list them. */
+    apiRoutes: Array<{ method: string; url: string }>;
+  }
+  interface FastifyRequest {
+    principal?: ApiPrincipal;
+    idempotency?: IdempotencyState;
+  }
+}
+
+export interface ApiServerOptions extends ApiDeps {
+  /** pino logger (redacting secrets: api/logging.ts); false for none. */
+  logger?: Logger | false;
+  /** The codec server for the Temporal UI; without it /codec/* is not served. */
+  codec?: {
+    keyring: Keyring;
+    /** Origins allowed to call it (the Temporal UI). */
+    corsOrigins: readonly string[];
+    /** Development only: a secret path for a UI that cannot send a bearer token. */
+    devUiToken?: string;
+  };
+  /** The route modules (default: every module in api/routes/index.ts). */
+  routes?: readonly ApiRouteModule[];
+}
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Problem responses every authenticated route may give, for the OpenAPI document. */
+const PROBLEM_STATUSES = [400, 401, 403, 404, 409, 422, 429, 500] as const;
+const problemResponse = {
+  description: 'A problem (RFC 9457): `code` says why, `errors` names each bad field',
+  content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
+};
+
+export async function buildApiServer(options: ApiServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.logger
+      ? { loggerInstance: options.logger as FastifyBaseLogger }
+      : { logger: false }),
+    // Request ids in logs and problems; never the body (it may hold a card or an address).
+    genReqId: () => `req-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Coupon billing engine API',
+        version: '1.0.0',
+        description:
+          'Trial-account upgrades, promo codes and coupons. Every request carries ' +
+          '`Authorization: Bearer <API key>`; every mutating request an `Idempotency-Key` ' +
+          '(a repeat returns the first answer; the same key with another request is refused ' +
+          'with 422). Errors are `application/problem+json` with a `code` and the fields at fault.',
+      },
+      components: {
+        securitySchemes: {
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API key `bk_<id>.<secret>` of the calling service',
+          },
+        },
+      },
+      tags: [
+        { name: 'trial upgrade', description: 'Upgrading a trial account (seed 000)' },
+        { name: 'promo codes', description: 'Add Funds > Promo Code, and redemptions' },
+        { name: 'codec', description: 'Payload codec server for the Temporal UI' },
+      ],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  // Every API route: bearer auth, problem responses, and an Idempotency-Key when mutating.
+  const apiRoutes: Array<{ method: string; url: string }> = [];
+  app.decorate('apiRoutes', apiRoutes);
+  app.addHook('onRoute', (route) => {
+    const config = route.config as { scopes?: readonly ApiScope[]; mutating?: boolean } | undefined;
+    if (!config?.scopes) return;
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) if (method !== 'HEAD') apiRoutes.push({ method, url: route.url });
+    const mutating = config.mutating ?? methods.some((m) => MUTATING.has(m));
+    const schema = (route.schema ??= {}) as Record<string, unknown>;
+    schema.security = [{ apiKey: [] }];
+    if (mutating && !schema.headers) schema.headers = IdempotencyHeadersSchema;
+    const response = (schema.response ??= {}) as Record<string, unknown>;
+    for (const status of PROBLEM_STATUSES) response[status] ??= problemResponse;
+    route.config = { ...config, mutating };
+  });
+
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    const scopes = request.routeOptions.config.scopes;
+    if (!scopes) return;
+    const header = request.headers.authorization ?? '';
+    const presented = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    if (!presented) {
+      throw new ApiProblem(
+        401,
+        'missing_api_key',
+        'Send the API key as "Authorization: Bearer <key>"',
+      );
+    }
+    const principal = await authenticateApiKey(options.db, presented);
+    if (!principal)
+      throw new ApiProblem(401, 'invalid_api_key', 'The API key is unknown or revoked');
+    if (!principal.scopes.some((s) => scopes.includes(s))) {
+      throw new ApiProblem(
+        403,
+        'insufficient_scope',
+        `This route needs one of the scopes ${scopes.join(', ')}; the key of ${principal.service} has ${principal.scopes.join(', ') || 'none'}`,
+      );
+    }
+    request.principal = principal;
+  });
+
+  registerIdempotency(app, options.db);
+
+  app.setErrorHandler((error, request, reply) => {
+    const problem = toApiProblem(error);
+    if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+    if (problem.status === 401) reply.header('www-authenticate', 'Bearer');
+    if (problem.extra.retryAt) {
+      const seconds = Math.ceil((Date.parse(problem.extra.retryAt) - Date.now()) / 1000);
+      if (seconds > 0) reply.header('retry-after', String(seconds));
+    }
+    return reply
+      .code(problem.status)
+      .type(PROBLEM_CONTENT_TYPE)
+      .send(problem.toProblem(request.url.split('?')[0]));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .type(PROBLEM_CONTENT_TYPE)
+      .send(
+        new ApiProblem(
+          404,
+          'route_not_found',
+          `No route ${request.method} ${request.url.split('?')[0]}`,
+        ).toProblem(),
+      ),
+  );
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+
+  if (options.codec) registerCodecServer(app, options.codec);
+  for (const register of options.routes ?? API_ROUTES)
+    await app.register(async (scope) => register(scope, options));
+  return app;
+}
+
+/** Any error as the problem to answer with. */
+export function toApiProblem(error: unknown): ApiProblem {
+  if (error instanceof ApiProblem) return error;
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const context = error.validationContext ?? 'body';
+    const where = context === 'querystring' ? 'query' : context;
+    const errors = error.validation.flatMap((issue) => {
+      const path = [where, ...issue.instancePath.split('/').filter(Boolean)].join('.');
+      const unknown = (issue.params as { keys?: unknown }).keys;
+      if (issue.keyword === 'unrecognized_keys' && Array.isArray(unknown)) {
+        return unknown.map((key) => ({
+          field: `${path}.${String(key)}`,
+          message: 'Unknown field',
+        }));
+      }
+      return [{ field: path, message: issue.message ?? 'Invalid' }];
+    });
+    return new ApiProblem(
+      400,
+      'invalid_input',
+      errors.map((e) => `${e.field}: ${e.message}`).join('; '),
+      { errors },
+    );
+  }
+  if (isResponseSerializationError(error)) {
+    return new ApiProblem(500, 'internal_error', 'The answer did not match its schema');
+  }
+  const refusal = toRefusal(error);
+  if (refusal) {
+    const { fields, field, missing, retryAt } = refusal.details;
+    const errors = fields
+      ? fields.map((f) => ({ field: `body.${f.path}`, message: f.message }))
+      : field
+        ? [{ field: `body.${field}`, message: refusal.message }]
+        : undefined;
+    return new ApiProblem(statusOfRefusal(refusal.code), refusal.code, refusal.message, {
+      ...(errors ? { errors } : {}),
+      ...(missing ? { missing } : {}),
+      ...(retryAt ? { retryAt } : {}),
+    });
+  }
+  if (error instanceof WorkflowNotFoundError) {
+    return new ApiProblem(404, 'not_found', 'No such workflow (nothing was started for this id)');
+  }
+  const fastifyError = error as { statusCode?: number; code?: string; message?: string };
+  if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode < 500) {
+    // Fastify's own refusals: malformed JSON, unsupported media type, body too large.
+    return new ApiProblem(
+      fastifyError.statusCode,
+      (fastifyError.code ?? 'bad_request').toLowerCase(),
+      fastifyError.message ?? 'Bad request',
+    );
+  }
+  return new ApiProblem(500, 'internal_error', 'The request failed; it may be retried');
+}
