@@ -9,6 +9,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { engineDataConverter } from '../../../client/data-converter';
 import { createActivities } from '../../../activities';
 import {
   adjustBill,
@@ -86,6 +87,7 @@ beforeAll(async () => {
     taskQueue: twiceQueue,
     activities: deliveredTwice(createActivities(engine.db)),
     workflowBundle: { codePath: process.env[TEST_ENV.workflowBundle] ?? '' },
+    dataConverter: engineDataConverter(engine.keyring),
   });
   twiceRunning = twiceWorker.run();
 });

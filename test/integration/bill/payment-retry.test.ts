@@ -7,6 +7,9 @@
  * CLI. Every test ends with the ledger-consistency check.
  */
 import { execFile } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { issueApiKey } from '../../../api/keys';
+import { buildApiServer } from '../../../api/server';
 import { promisify } from 'node:util';
 import type { Worker } from '@temporalio/worker';
 import {
@@ -320,20 +323,41 @@ describe('ops with the Temporal CLI', () => {
     expect(listed).toContain(wf);
 
     // The customer fixed their card outside the bill (a new default method); ops retry.
+    // Payloads are encrypted: the CLI reads the result through the codec server
+    // (README "Encrypted payloads"), with an ops API key.
     await addCard(engine.db, accountId, DEV_TEST_CARDS.success);
-    await promisify(execFile)(cli, [
-      'workflow',
-      'update',
-      'execute',
-      '--address',
-      address,
-      '--workflow-id',
-      wf,
-      '--name',
-      'retryPayment',
-      '--input',
-      '{}',
-    ]);
+    const api = await buildApiServer({
+      db: engine.db,
+      engine: { client: engine.client, taskQueue: engine.taskQueue },
+      logger: false,
+      codec: { keyring: engine.keyring, corsOrigins: [] },
+    });
+    try {
+      await api.listen({ host: '127.0.0.1', port: 0 });
+      const port = (api.server.address() as AddressInfo).port;
+      const opsKey = (
+        await issueApiKey(engine.db, { id: `ops-${accountId}`, service: 'ops', scopes: ['ops'] })
+      ).key;
+      await promisify(execFile)(cli, [
+        'workflow',
+        'update',
+        'execute',
+        '--address',
+        address,
+        '--codec-endpoint',
+        `http://127.0.0.1:${port}/codec`,
+        '--codec-auth',
+        `Bearer ${opsKey}`,
+        '--workflow-id',
+        wf,
+        '--name',
+        'retryPayment',
+        '--input',
+        '{}',
+      ]);
+    } finally {
+      await api.close();
+    }
 
     expect(await getBillState(engine, input.billId)).toMatchObject({
       stage: 'settled',
