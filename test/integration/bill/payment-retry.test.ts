@@ -244,6 +244,41 @@ describe('declined payment', () => {
   });
 });
 
+describe('no payment method', () => {
+  test('automatic recharge without a payment method fails visibly; a retry with a card settles', async () => {
+    const accountId = await billAccount(engine.db, { automaticRecharge: true });
+    const input = bill(accountId, '7.00');
+
+    expect(await settleBill(engine, input)).toMatchObject({
+      stage: 'payment_failed',
+      paymentFailure: { reason: 'no_payment_method' },
+    });
+    expect(await paymentsOf(engine.db, accountId)).toEqual([]);
+
+    const settled = await retryBillPayment(ctx(), {
+      billId: input.billId,
+      paymentMethod: card(DEV_TEST_CARDS.success),
+    });
+    expect(settled).toMatchObject({ stage: 'settled', charged: '7.00', fundsPaid: '7.00' });
+    expect((await paymentsOf(engine.db, accountId)).map((p) => p.status)).toEqual(['succeeded']);
+  });
+
+  test('a card that cannot be tokenized is refused by the client, naming the field', async () => {
+    const accountId = await billAccount(engine.db, { automaticRecharge: true });
+    const input = bill(accountId, '7.00');
+    await settleBill(engine, input);
+    const refused = await refusalOf(
+      retryBillPayment(ctx(), {
+        billId: input.billId,
+        paymentMethod: { ...card(DEV_TEST_CARDS.success), number: '4242424242424241' },
+      }),
+    );
+    expect(refused.code).toBe('invalid_input');
+    expect(refused.details.fields?.[0]?.path).toMatch(/^paymentMethod\./);
+    expect(await getBillState(engine, input.billId)).toMatchObject({ stage: 'payment_failed' });
+  });
+});
+
 describe('gateway down', () => {
   test('retried by policy with one key, then payment_failed; a retry resends the same key; a new card settles', async () => {
     const accountId = await billAccount(engine.db, {
