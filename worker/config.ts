@@ -63,6 +63,11 @@ export const engineEnvSchema = z
     RESEND_COOLDOWN: durationSchema('30 seconds'),
     RESEND_MAX: countSchema(5),
     UPGRADE_IDLE_TIMEOUT: durationSchema('30 days'),
+    // --- orders (issue 7) ---
+    /** An unpaid order is cancelled (its coupon released) this long after it was created. */
+    ORDER_PAYMENT_WINDOW: durationSchema('3 days'),
+    /** Who creates what a paid order bought; `dev` can be told to fail (docs/orders.md). */
+    PROVISIONING_PROVIDER: z.enum(['dev']).default('dev'),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.TEMPORAL_TLS_CERT_PATH) !== Boolean(env.TEMPORAL_TLS_KEY_PATH)) {
@@ -124,4 +129,22 @@ export function upgradeSettings(env: EngineEnv): UpgradeSettings {
 /** The upgrade settings of this process's environment (defaults when nothing is set). */
 export function upgradeSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): UpgradeSettings {
   return upgradeSettings(parseEngineEnv(env));
+}
+
+/** What orders read from the environment (all with development defaults). */
+export interface OrderSettings {
+  /** Passed to each order workflow as input by the client library. */
+  paymentWindowMs: number;
+  provisioningProvider: EngineEnv['PROVISIONING_PROVIDER'];
+}
+
+export function orderSettings(env: EngineEnv): OrderSettings {
+  return {
+    paymentWindowMs: env.ORDER_PAYMENT_WINDOW,
+    provisioningProvider: env.PROVISIONING_PROVIDER,
+  };
+}
+
+export function orderSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): OrderSettings {
+  return orderSettings(parseEngineEnv(env));
 }

@@ -9,6 +9,8 @@ export interface BillingWorkerOptions {
   db: Database;
   /** A pre-built bundle (tests build one per run); otherwise the workflow sources are bundled. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Extra interceptors (the crash harness of test/reliability injects faults with one). */
+  interceptors?: WorkerOptions['interceptors'];
 }
 
 export async function createBillingWorker(options: BillingWorkerOptions): Promise<Worker> {
@@ -17,6 +19,7 @@ export async function createBillingWorker(options: BillingWorkerOptions): Promis
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: createActivities(options.db),
+    ...(options.interceptors ? { interceptors: options.interceptors } : {}),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),

@@ -1,4 +1,5 @@
 // Every workflow the worker registers.
 export { trialUpgrade } from './trial-upgrade/workflow';
 export { promoCodeRedemption } from './trial-upgrade/promo-code';
+export { order } from './order/workflow';
 export { payAsYouGoBill } from './bill/workflow';

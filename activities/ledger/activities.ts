@@ -15,6 +15,7 @@ import { checkLedgerConsistency } from './consistency';
 import { expireCoupons, invalidateCoupon } from './expiry';
 import { addFunds, clearArrears, payBillFromFunds, recordArrears } from './funds';
 import { deductCoupon, freezeCouponForOrder, releaseCoupon } from './order-coupons';
+import { chooseRenewalCoupon, listCouponOptions } from './options';
 import { parseLedgerInput, toActivityError } from './refusal';
 import { returnCoupon } from './returns';
 import * as S from './schemas';
@@ -46,6 +47,8 @@ export function createLedgerActivities(db: Database) {
     clearArrears: edge(S.ClearArrearsSchema, (i) => clearArrears(db, i)),
     expireCoupons: edge(S.ExpireCouponsSchema, (i) => expireCoupons(db, i)),
     invalidateCoupon: edge(S.InvalidateCouponSchema, (i) => invalidateCoupon(db, i)),
+    listCouponOptions: edge(S.ListCouponOptionsSchema, (i) => listCouponOptions(db, i)),
+    chooseRenewalCoupon: edge(S.ChooseRenewalCouponSchema, (i) => chooseRenewalCoupon(db, i)),
     /** Operations' check: stored balances equal the ledgers' sums. */
     checkLedgerConsistency: async () => checkLedgerConsistency(db),
   };

@@ -3,14 +3,25 @@
  * picks and chains the account's accessible cash coupons (own and shared); each
  * draw is one 'deduct' movement with the bill id. Coupons are locked (sorted ids)
  * and read again before the domain sees them, so concurrent bills drawing on the
- * same coupon queue up and each sees what the previous one left.
+ * same coupon queue up and each sees what the previous one left. A bill is
+ * covered once: coupons draw at most the bill amount (the Bill row's, when it
+ * exists) less what they already cover for it (an earlier drawdown under another
+ * key), so no value is drawn twice; an upward adjustment raises the row first.
  */
-import { Dec, drawDownBill as drawDown, effectiveStatus, zero } from '../../domain';
+import {
+  Dec,
+  drawDownBill as drawDown,
+  effectiveStatus,
+  formatAmount,
+  parseAmount,
+  zero,
+} from '../../domain';
 import type { Database } from '../database';
 import { accessibleWhere, resolveAccess } from './access';
 import { lockAccounts, lockCoupons } from './locks';
 import { changeCoupon } from './movements';
 import { runOperation, type Tx } from './operation';
+import { netCouponDeduction } from './order-use';
 import { amountRoundedUp, loadProduct, toDomainCoupon } from './rows';
 import type { BillDrawdownResult, DrawDownBillInput } from './types';
 
@@ -38,6 +49,27 @@ export async function drawDownBill(
     const rows = await tx.coupon.findMany({ where: { id: { in: candidates.map((c) => c.id) } } });
     const byId = new Map(rows.map((r) => [r.id, r]));
 
+    // One bill is covered once: an earlier drawdown of it (under another key) counts.
+    // The bill's amount is its stored row's when there is one (an upward adjustment
+    // raises it, then settles the difference); otherwise the requested amount.
+    const covered = await netCouponDeduction(tx, { billId: input.billId });
+    const requested = parseAmount(input.amount, input.currency);
+    const billRow = await tx.bill.findUnique({
+      where: { id: input.billId },
+      select: { amount: true },
+    });
+    const billAmount = billRow ? new Dec(billRow.amount.toString()) : requested;
+    const owed = Dec.max(Dec.min(requested, billAmount.minus(covered)), 0);
+    if (owed.isZero()) {
+      return {
+        billId: input.billId,
+        draws: [],
+        couponDeduction: zero(input.currency),
+        remainder: zero(input.currency),
+        blockedBy: null,
+      };
+    }
+
     const arrears = new Dec(account.arrears.toString());
     const drawdown = drawDown(
       rows.map(toDomainCoupon),
@@ -45,7 +77,7 @@ export async function drawDownBill(
         billId: input.billId,
         accountId: input.accountId,
         product,
-        amount: input.amount,
+        amount: formatAmount(owed, input.currency),
         currency: input.currency,
         overdue: input.overdue,
         outstandingArrears: arrears.isZero()
@@ -69,7 +101,7 @@ export async function drawDownBill(
         note: `drew ${draw.amount} for bill ${input.billId}`,
       });
     }
-    if (drawdown.draws.length > 0) await syncBillCouponDeduction(tx, input.billId, input.accountId);
+    if (drawdown.draws.length > 0) await syncBillCouponDeduction(tx, input.billId);
     return {
       billId: drawdown.billId,
       draws: drawdown.draws,
@@ -80,15 +112,11 @@ export async function drawDownBill(
   });
 }
 
-/** Bill.couponDeduction, when the bill row exists, is what its deduct movements took. */
-async function syncBillCouponDeduction(tx: Tx, billId: string, accountId: string): Promise<void> {
-  const drawn = await tx.couponMovement.aggregate({
-    where: { billId, kind: 'deduct' },
-    _sum: { balanceDelta: true },
-  });
-  const total = new Dec((drawn._sum.balanceDelta ?? 0).toString()).negated();
-  await tx.bill.updateMany({
-    where: { id: billId, accountId },
-    data: { couponDeduction: total.toString() },
-  });
+/**
+ * Bill.couponDeduction, when the bill row exists: what its coupons took, net of
+ * what came back (returns call this too).
+ */
+export async function syncBillCouponDeduction(tx: Tx, billId: string): Promise<void> {
+  const net = await netCouponDeduction(tx, { billId });
+  await tx.bill.updateMany({ where: { id: billId }, data: { couponDeduction: net.toString() } });
 }

@@ -8,7 +8,7 @@
  */
 import { effectiveStatus } from '../../domain';
 import type { Database } from '../database';
-import { lockCoupons, lockCouponsSkippingBusy } from './locks';
+import { lockCoupons, lockDueCoupons } from './locks';
 import { changeCoupon } from './movements';
 import { runOperation } from './operation';
 import { LedgerRefusal } from './refusal';
@@ -30,17 +30,7 @@ export async function expireCoupons(
   const { operationKey, ...request } = input;
   const batchSize = input.batchSize ?? DEFAULT_BATCH;
   return runOperation(db, { key: operationKey, kind: 'expireCoupons', request }, async (tx) => {
-    const due = await tx.coupon.findMany({
-      where: { status: { in: ['available', 'frozen'] }, expiresAt: { lte: new Date(input.at) } },
-      select: { id: true },
-      orderBy: { id: 'asc' },
-      take: batchSize,
-    });
-    // Coupons held by a running operation are left for the next batch or sweep.
-    const locked = await lockCouponsSkippingBusy(
-      tx,
-      due.map((c) => c.id),
-    );
+    const locked = await lockDueCoupons(tx, input.at, batchSize);
     const expiredCouponIds: string[] = [];
     for (const id of locked) {
       const row = await loadCoupon(tx, id); // read again after locking
@@ -58,7 +48,7 @@ export async function expireCoupons(
       });
       expiredCouponIds.push(id);
     }
-    return { expiredCouponIds, more: due.length === batchSize };
+    return { expiredCouponIds, more: locked.length === batchSize };
   });
 }
 

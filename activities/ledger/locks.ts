@@ -39,11 +39,17 @@ export async function lockCoupons(tx: Tx, ids: readonly string[]): Promise<Set<s
   return new Set(rows.map((r) => r.id));
 }
 
-/** The sweep skips coupons another operation holds; the next sweep takes them. */
-export async function lockCouponsSkippingBusy(tx: Tx, ids: readonly string[]): Promise<string[]> {
-  const sorted = sortedUnique(ids);
-  if (sorted.length === 0) return [];
+/**
+ * The sweep's batch: up to `limit` coupons still stored available or frozen whose
+ * expiry is at or before `at`, locked; coupons another operation holds are
+ * skipped (the next sweep takes them), so busy rows never fill a batch.
+ */
+export async function lockDueCoupons(tx: Tx, at: string, limit: number): Promise<string[]> {
+  // Prisma keeps DateTime as UTC timestamps without a zone: compare in UTC.
   const rows = await tx.$queryRaw<{ id: string }[]>`
-    SELECT "id" FROM "Coupon" WHERE "id" = ANY(${sorted}::text[]) ORDER BY "id" FOR UPDATE SKIP LOCKED`;
+    SELECT "id" FROM "Coupon"
+    WHERE "status" IN ('available', 'frozen')
+      AND "expiresAt" <= (${at}::timestamptz AT TIME ZONE 'UTC')
+    ORDER BY "id" LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
   return rows.map((r) => r.id);
 }

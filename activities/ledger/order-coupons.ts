@@ -77,8 +77,10 @@ export async function freezeCouponForOrder(
           { couponId: coupon.id, reasons: quote.reasons },
         );
       }
-      // Already frozen for this very order (another key asked again): nothing to change.
-      if (!(row.status === 'frozen' && row.frozenForOrderId === input.orderId)) {
+      // Already frozen for this very order (another key asked again): nothing to change,
+      // unless the order changed and the quote with it (the latest quote is what deducts).
+      const frozenHere = row.status === 'frozen' && row.frozenForOrderId === input.orderId;
+      if (!frozenHere || (await quotedDeduction(tx, row.id, input.orderId)) !== quote.deduction) {
         await changeCoupon(tx, row, {
           kind: 'freeze',
           balanceAfter: coupon.balance,
@@ -163,6 +165,22 @@ async function endedWhileFrozenFor(tx: Tx, couponId: string, orderId: string): P
   return (last?.kind === 'expire' || last?.kind === 'invalidate') && last.orderId === orderId;
 }
 
+/** The deduction quoted by the coupon's latest freeze for the order (its operation's stored result). */
+async function quotedDeduction(tx: Tx, couponId: string, orderId: string): Promise<string | null> {
+  const freeze = await tx.couponMovement.findFirst({
+    where: { couponId, orderId, kind: 'freeze' },
+    orderBy: { id: 'desc' },
+  });
+  if (!freeze) return null;
+  const op = await tx.operation.findUnique({ where: { key: freeze.operationKey } });
+  const result = op?.result;
+  if (result && typeof result === 'object' && !Array.isArray(result)) {
+    const deduction = (result as Record<string, unknown>).deduction;
+    if (typeof deduction === 'string') return deduction;
+  }
+  return null;
+}
+
 const notFrozenFor = (row: CouponRow, orderId: string): LedgerRefusal =>
   new LedgerRefusal(
     'coupon_not_frozen_for_order',
@@ -198,6 +216,14 @@ export async function deductCoupon(db: Database, input: DeductInput): Promise<De
         'insufficient_coupon_balance',
         `coupon ${coupon.id} has ${coupon.balance} left, cannot deduct ${input.amount}`,
         { couponId: coupon.id, balance: coupon.balance },
+      );
+    }
+    const quoted = await quotedDeduction(tx, row.id, input.orderId);
+    if (quoted !== null && amount.greaterThan(parseAmount(quoted, coupon.currency))) {
+      throw new LedgerRefusal(
+        'deduction_exceeds_quote',
+        `coupon ${coupon.id} was frozen for order ${input.orderId} to deduct ${quoted}, not ${input.amount}`,
+        { couponId: coupon.id, orderId: input.orderId, quoted },
       );
     }
     // Single-use kinds are spent whole, whatever they took off (domain/coupon: "0" once used).

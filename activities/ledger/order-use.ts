@@ -65,3 +65,33 @@ async function singleUseDeduction(tx: Tx, movement: CouponMovement, delta: Dec):
   // Not booked by deductCoupon (e.g. a fixture): the balance consumed is the best record.
   return delta.negated();
 }
+
+/** Every coupon's use on one order or bill, in coupon id order (the "coupon deduction amount"). */
+export async function targetUse(
+  tx: Tx,
+  target: Target,
+): Promise<{ couponId: string; use: CouponUse }[]> {
+  const movements = await tx.couponMovement.findMany({
+    where: { ...target, kind: { in: ['deduct', 'return'] } },
+    orderBy: { id: 'asc' },
+    include: { coupon: { select: { kind: true } } },
+  });
+  const byCoupon = new Map<string, { kind: CouponRow['kind']; movements: CouponMovement[] }>();
+  for (const { coupon, ...movement } of movements) {
+    const entry = byCoupon.get(movement.couponId) ?? { kind: coupon.kind, movements: [] };
+    entry.movements.push(movement);
+    byCoupon.set(movement.couponId, entry);
+  }
+  const out: { couponId: string; use: CouponUse }[] = [];
+  for (const couponId of [...byCoupon.keys()].sort()) {
+    const entry = byCoupon.get(couponId);
+    if (entry) out.push({ couponId, use: await useOf(tx, entry.kind, entry.movements) });
+  }
+  return out;
+}
+
+/** deducted − returned over every coupon of the order or bill. */
+export async function netCouponDeduction(tx: Tx, target: Target): Promise<Dec> {
+  const uses = await targetUse(tx, target);
+  return uses.reduce((sum, { use }) => sum.plus(use.outstanding), new Dec(0));
+}

@@ -11,6 +11,7 @@ import {
   type ReturnDecision,
 } from '../../domain';
 import type { Database } from '../database';
+import { syncBillCouponDeduction } from './bills';
 import { lockCoupons, lockOrder } from './locks';
 import { changeCoupon } from './movements';
 import { runOperation } from './operation';
@@ -76,6 +77,7 @@ export async function returnCoupon(
       operationKey,
       note: `${input.event.type}: ${decision.rule} (${decision.message})`,
     });
+    if (input.billId !== undefined) await syncBillCouponDeduction(tx, input.billId);
     return { ...decision, couponId: row.id };
   });
 }

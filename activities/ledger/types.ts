@@ -39,6 +39,7 @@ export type LedgerRefusalCode =
   | 'code_misconfigured' // the code's couponTerms do not describe a valid coupon
   | 'order_already_has_coupon' // one coupon per order (seed 002 §Paying an order)
   | 'insufficient_coupon_balance' // a deduction larger than the frozen coupon's balance
+  | 'deduction_exceeds_quote' // a deduction larger than the one quoted when the coupon was frozen
   | 'coupon_already_invalid'
   | 'currency_mismatch' // funds in another currency than the account's
   | 'account_not_in_organization';

@@ -20,6 +20,9 @@ import {
   verifyCode,
 } from '../../client/trial-upgrade';
 import { createTestEngine, type TestEngine } from '../support/integration';
+import { recordHistory } from '../support/replay';
+import { promoCodeWorkflowId } from '../../workflows/trial-upgrade/messages';
+import { trialUpgradeWorkflowId } from '../../workflows/ids';
 import { createCouponCode, createFundsCode } from '../support/ledger-fixtures';
 
 jest.setTimeout(60_000);
@@ -181,6 +184,11 @@ describe('promo code during the trial upgrade', () => {
     expect(await funds(accountId)).toBe(20);
     expect(await engine.db.codeRedemption.count({ where: { accountId } })).toBe(1);
     expect(await engine.db.payment.count({ where: { accountId } })).toBe(0);
+    await recordHistory(
+      engine.client,
+      trialUpgradeWorkflowId(accountId),
+      'trial-upgrade-promo-after',
+    );
   });
 
   test.each([
@@ -236,6 +244,11 @@ describe('Add Funds > Promo Code on an upgraded account', () => {
     expect(first).toMatchObject({ accountId, code: 'ADDFUNDS30', grant: 'funds' });
     expect(Number(first.fundsAdded)).toBe(30);
     expect(second).toEqual(first);
+    await recordHistory(
+      engine.client,
+      promoCodeWorkflowId(accountId, 'ADDFUNDS30'),
+      'promo-code-redemption-add-funds',
+    );
     expect(await funds(accountId)).toBe(30);
     expect(await engine.db.codeRedemption.count({ where: { accountId } })).toBe(1);
 

@@ -33,6 +33,7 @@ import {
 } from '../../workflows/trial-upgrade/messages';
 import type { AddressInput } from '../../domain/upgrade-contracts';
 import { createTestEngine, type TestEngine } from '../support/integration';
+import { recordHistory } from '../support/replay';
 
 jest.setTimeout(60_000);
 
@@ -233,6 +234,11 @@ describe('trial upgrade: happy paths', () => {
       expect(text).not.toMatch(standalone(code));
       expect(text).not.toContain(CARD.number);
       expect(text).not.toContain('"cvc"');
+      await recordHistory(
+        engine.client,
+        trialUpgradeWorkflowId(accountId),
+        `trial-upgrade-${channel}`,
+      );
     },
   );
 
@@ -327,6 +333,7 @@ describe('trial upgrade: verification', () => {
     const fresh = await readCode(phone);
     expect(await verifyCode(engine, { accountId, code: fresh })).toMatchObject({ verified: true });
     expect(await historyText(accountId)).not.toMatch(standalone(code));
+    await recordHistory(engine.client, trialUpgradeWorkflowId(accountId), 'trial-upgrade-lockout');
   });
 
   test('an expired code is refused without costing a try; a new code works', async () => {
@@ -565,6 +572,11 @@ describe('trial upgrade: order, validation, revision, idempotency', () => {
     expect((await handle.describe()).searchAttributes.BillingStage).toEqual(['cancelled']);
     const account = await engine.db.account.findUniqueOrThrow({ where: { id: accountId } });
     expect(account).toMatchObject({ status: 'trial', upgradedAt: null, phoneE164: null });
+    await recordHistory(
+      engine.client,
+      trialUpgradeWorkflowId(accountId),
+      'trial-upgrade-cancelled',
+    );
   });
 
   test('an upgrade cancelled and started again for the same account starts afresh', async () => {

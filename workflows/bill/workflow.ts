@@ -511,6 +511,8 @@ export async function payAsYouGoBill(raw: BillWorkflowInput): Promise<BillState>
               arrearsRefunded: zero(cur),
               at,
             });
+            // The ledger caps coupon draws at the stored bill amount: raise it first.
+            await persist();
             await settle(sub(to, from), `adjust:${n}`, at);
             return snapshot();
           }

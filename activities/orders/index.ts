@@ -1,0 +1,7 @@
+export {
+  createOrderActivities,
+  type OrderActivities,
+  type OrderSnapshot,
+  type OrderStatus,
+  type OrderRowView,
+} from './activities';

@@ -1,0 +1,191 @@
+/**
+ * Issue 10, ledger: coupon deductions per second through the engine's ledger
+ * operations, against a raw SQL UPDATE of the same row (the ceiling), side by
+ * side in one run on one embedded PostgreSQL, both with 10 connections.
+ *
+ *   npm run bench:ledger            (BENCH_N=300 BENCH_CONCURRENCY=16 by default)
+ *
+ * - hot coupon: N pay-as-you-go bills drawing 1.00 each from ONE cash coupon
+ *   (every operation queues on that row's lock);
+ * - many coupons: N bills, each on its own account's coupon; and N order
+ *   deductions (deductCoupon on coupons frozen beforehand, untimed).
+ * The engine's operation is a whole transaction: idempotency key lock and
+ * record, row locks, a re-read, the domain's decision, the update and its
+ * ledger movement. The raw statement is only the UPDATE.
+ */
+import { Pool } from 'pg';
+import { createLedgerActivities } from '../activities/ledger/activities';
+import { createAccount, grantCoupon, T0, uid } from '../test/support/ledger-fixtures';
+import { startBenchDatabase } from './lib/database';
+import { percentile, printTable, round, runConcurrently, saveRun, type Row } from './lib/report';
+
+const N = Number(process.env.BENCH_N ?? 300);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const COMMODITY = 'ecs';
+
+async function main(): Promise<void> {
+  const bench = await startBenchDatabase();
+  const { db } = bench;
+  const ledger = createLedgerActivities(db);
+  const raw = new Pool({ connectionString: bench.url, max: 10 });
+  const rows: Row[] = [];
+  const record = (
+    scenario: string,
+    path: string,
+    run: { elapsedMs: number; latencies: number[] },
+  ) => {
+    rows.push({
+      scenario,
+      path,
+      n: N,
+      concurrency: CONCURRENCY,
+      'ops/s': round((N / run.elapsedMs) * 1000),
+      'p50 ms': round(percentile(run.latencies, 50), 2),
+      'p99 ms': round(percentile(run.latencies, 99), 2),
+    });
+  };
+  const rawUpdate = (couponId: string) =>
+    raw.query('UPDATE "Coupon" SET "balance" = "balance" - 1 WHERE "id" = $1 AND "balance" >= 1', [
+      couponId,
+    ]);
+
+  try {
+    // --- hot coupon -----------------------------------------------------------
+    const hotAccount = await createAccount(db);
+    const hotCoupon = await grantCoupon(db, {
+      ownerAccountId: hotAccount,
+      faceValue: '1000000.00',
+    });
+    const rawHotCoupon = await grantCoupon(db, {
+      ownerAccountId: await createAccount(db),
+      faceValue: '1000000.00',
+    });
+    await rawUpdate(rawHotCoupon); // warm the statement
+    const engineHot = await runConcurrently(N, CONCURRENCY, (i) =>
+      ledger.drawDownBill({
+        billId: `bill-hot-${i}`,
+        accountId: hotAccount,
+        commodityCode: COMMODITY,
+        amount: '1.00',
+        currency: 'USD',
+        overdue: false,
+        at: T0,
+        operationKey: `bench:hot:${i}`,
+      }),
+    );
+    const rawHot = await runConcurrently(N, CONCURRENCY, () => rawUpdate(rawHotCoupon));
+    record('hot coupon', 'engine drawDownBill', engineHot);
+    record('hot coupon', 'raw UPDATE', rawHot);
+    const left = await db.coupon.findUniqueOrThrow({ where: { id: hotCoupon } });
+    if (left.balance.toString() !== String(1_000_000 - N)) {
+      throw new Error(`hot coupon balance ${left.balance.toString()}, expected ${1_000_000 - N}`);
+    }
+
+    // --- many coupons: bills ----------------------------------------------------
+    const accounts: string[] = [];
+    const rawCoupons: string[] = [];
+    for (let i = 0; i < N; i++) {
+      const accountId = await createAccount(db);
+      await grantCoupon(db, { ownerAccountId: accountId, faceValue: '100.00' });
+      accounts.push(accountId);
+      rawCoupons.push(
+        await grantCoupon(db, {
+          ownerAccountId: accountId,
+          faceValue: '100.00',
+          expiresAt: '2099-01-01T00:00:00.000Z',
+        }),
+      );
+    }
+    const engineMany = await runConcurrently(N, CONCURRENCY, (i) =>
+      ledger.drawDownBill({
+        billId: `bill-many-${i}`,
+        accountId: accounts[i] ?? '',
+        commodityCode: COMMODITY,
+        amount: '1.00',
+        currency: 'USD',
+        overdue: false,
+        at: T0,
+        operationKey: `bench:many:${i}`,
+      }),
+    );
+    const rawMany = await runConcurrently(N, CONCURRENCY, (i) => rawUpdate(rawCoupons[i] ?? ''));
+    record('many coupons', 'engine drawDownBill', engineMany);
+    record('many coupons', 'raw UPDATE', rawMany);
+
+    // --- many coupons: order deductions ----------------------------------------
+    const frozen: { couponId: string; orderId: string }[] = [];
+    for (let i = 0; i < N; i++) {
+      const accountId = await createAccount(db);
+      const couponId = await grantCoupon(db, { ownerAccountId: accountId, faceValue: '100.00' });
+      const orderId = uid('order');
+      await ledger.freezeCouponForOrder({
+        accountId,
+        couponId,
+        orderId,
+        commodityCode: COMMODITY,
+        orderType: 'new_purchase',
+        amount: '10.00',
+        currency: 'USD',
+        at: T0,
+        operationKey: `bench:freeze:${orderId}`,
+      });
+      frozen.push({ couponId, orderId });
+    }
+    const engineDeduct = await runConcurrently(N, CONCURRENCY, (i) => {
+      const { couponId, orderId } = frozen[i] ?? { couponId: '', orderId: '' };
+      return ledger.deductCoupon({
+        couponId,
+        orderId,
+        amount: '10.00',
+        at: T0,
+        operationKey: `bench:deduct:${orderId}`,
+      });
+    });
+    record('many coupons', 'engine deductCoupon', engineDeduct);
+
+    const consistency = await ledger.checkLedgerConsistency();
+    // The raw updates bypass the ledger on purpose: only engine coupons must agree.
+    const engineDrift = consistency.coupons.filter(
+      (c) => c.couponId !== rawHotCoupon && !rawCoupons.includes(c.couponId),
+    );
+    if (engineDrift.length > 0)
+      throw new Error(`ledger drift on engine coupons: ${JSON.stringify(engineDrift)}`);
+
+    const ratio = (scenario: string, engine: string): number => {
+      const find = (p: string) =>
+        Number(rows.find((r) => r.scenario === scenario && r.path === p)?.['ops/s'] ?? 0);
+      return round((find(engine) / find('raw UPDATE')) * 100);
+    };
+    const summary: Row[] = [
+      {
+        scenario: 'hot coupon',
+        engine: 'drawDownBill',
+        'engine / raw %': ratio('hot coupon', 'engine drawDownBill'),
+        target: '-',
+      },
+      {
+        scenario: 'many coupons',
+        engine: 'drawDownBill',
+        'engine / raw %': ratio('many coupons', 'engine drawDownBill'),
+        target: '>= 50%',
+      },
+      {
+        scenario: 'many coupons',
+        engine: 'deductCoupon',
+        'engine / raw %': ratio('many coupons', 'engine deductCoupon'),
+        target: '>= 50%',
+      },
+    ];
+    printTable(`Ledger deductions (N=${N}, concurrency ${CONCURRENCY})`, rows);
+    printTable('Engine as a share of the raw ceiling', summary);
+    console.log(`\nresults appended to ${await saveRun('ledger', { runs: rows, summary })}`);
+  } finally {
+    await raw.end();
+    await bench.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

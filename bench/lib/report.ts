@@ -1,0 +1,66 @@
+/**
+ * Benchmark output: a printed table, and one JSON line per run appended to
+ * bench/results/<name>.jsonl so a regression shows against earlier runs.
+ */
+import { appendFile, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+export type Row = Record<string, string | number>;
+
+export function printTable(title: string, rows: Row[]): void {
+  console.log(`\n${title}`);
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0] ?? {});
+  const widths = columns.map((c) =>
+    Math.max(c.length, ...rows.map((r) => String(r[c] ?? '').length)),
+  );
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => cell.padStart(widths[i] ?? 0)).join('  ');
+  console.log(line(columns));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of rows) console.log(line(columns.map((c) => String(row[c] ?? ''))));
+}
+
+export async function saveRun(name: string, tables: Record<string, Row[]>): Promise<string> {
+  const dir = path.resolve(__dirname, '..', 'results');
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `${name}.jsonl`);
+  const run = {
+    at: new Date().toISOString(),
+    machine: `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`,
+    tables,
+  };
+  await appendFile(file, `${JSON.stringify(run)}\n`);
+  return file;
+}
+
+/** Runs `count` tasks with at most `concurrency` at once; returns each task's latency in ms. */
+export async function runConcurrently(
+  count: number,
+  concurrency: number,
+  task: (index: number) => Promise<unknown>,
+): Promise<{ elapsedMs: number; latencies: number[] }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) {
+        const index = next++;
+        const t0 = performance.now();
+        await task(index);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  return { elapsedMs: performance.now() - started, latencies };
+}
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+}
+
+export const round = (value: number, digits = 1): number => Number(value.toFixed(digits));
