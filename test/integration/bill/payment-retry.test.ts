@@ -22,6 +22,7 @@ import {
 import { billWorkflowId } from '../../../workflows/ids';
 import { TEST_ENV } from '../../setup/services';
 import { createTestEngine, type TestEngine } from '../../support/integration';
+import { recordHistory } from '../../support/replay';
 import {
   accountRow,
   addCard,
@@ -202,6 +203,7 @@ describe('declined payment', () => {
     // Nothing to retry any more.
     const again = await refusalOf(retryBillPayment(ctx(), { billId: input.billId }));
     expect(again.code).toBe('not_awaiting_retry');
+    await recordHistory(engine.client, wf, 'bill-payment-declined-then-retried');
   });
 
   test('a cancellation records what is owed as arrears', async () => {
@@ -241,6 +243,7 @@ describe('declined payment', () => {
     const rolled = await rollbackBill(engine, { billId: input.billId, reason: 'disputed' });
     expect(rolled.rollback).toMatchObject({ arrearsWrittenOff: '20.00' });
     expect(await accountRow(engine.db, accountId)).toMatchObject({ arrears: '0.00' });
+    await recordHistory(engine.client, billWorkflowId(input.billId), 'bill-payment-cancelled');
   });
 });
 
@@ -320,6 +323,7 @@ describe('gateway down', () => {
       fundsBalance: '0.00',
       arrears: '0.00',
     });
+    await recordHistory(engine.client, wf, 'bill-gateway-down-then-new-card');
   });
 });
 
