@@ -196,6 +196,18 @@ describe('every activity delivered twice', () => {
       fundsBalance: '30.00',
       arrears: '0.00',
     });
+
+    // A worker that restarts replays the history to the same decisions (no nondeterminism),
+    // and replaying runs no activity: the ledger is untouched.
+    const handle = engine.client.workflow.getHandle(wf);
+    await handle.result();
+    const movementsBefore = await couponMovementsOf(engine.db, input.billId);
+    await Worker.runReplayHistory(
+      { workflowBundle: { codePath: process.env[TEST_ENV.workflowBundle] ?? '' } },
+      await handle.fetchHistory(),
+      wf,
+    );
+    expect(await couponMovementsOf(engine.db, input.billId)).toEqual(movementsBefore);
   });
 });
 

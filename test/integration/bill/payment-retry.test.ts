@@ -25,6 +25,7 @@ import {
 import { billWorkflowId } from '../../../workflows/ids';
 import { TEST_ENV } from '../../setup/services';
 import { createTestEngine, type TestEngine } from '../../support/integration';
+import { recordHistory } from '../../support/replay';
 import {
   accountRow,
   addCard,
@@ -205,6 +206,7 @@ describe('declined payment', () => {
     // Nothing to retry any more.
     const again = await refusalOf(retryBillPayment(ctx(), { billId: input.billId }));
     expect(again.code).toBe('not_awaiting_retry');
+    await recordHistory(engine.client, wf, 'bill-payment-declined-then-retried');
   });
 
   test('a cancellation records what is owed as arrears', async () => {
@@ -244,6 +246,42 @@ describe('declined payment', () => {
     const rolled = await rollbackBill(engine, { billId: input.billId, reason: 'disputed' });
     expect(rolled.rollback).toMatchObject({ arrearsWrittenOff: '20.00' });
     expect(await accountRow(engine.db, accountId)).toMatchObject({ arrears: '0.00' });
+    await recordHistory(engine.client, billWorkflowId(input.billId), 'bill-payment-cancelled');
+  });
+});
+
+describe('no payment method', () => {
+  test('automatic recharge without a payment method fails visibly; a retry with a card settles', async () => {
+    const accountId = await billAccount(engine.db, { automaticRecharge: true });
+    const input = bill(accountId, '7.00');
+
+    expect(await settleBill(engine, input)).toMatchObject({
+      stage: 'payment_failed',
+      paymentFailure: { reason: 'no_payment_method' },
+    });
+    expect(await paymentsOf(engine.db, accountId)).toEqual([]);
+
+    const settled = await retryBillPayment(ctx(), {
+      billId: input.billId,
+      paymentMethod: card(DEV_TEST_CARDS.success),
+    });
+    expect(settled).toMatchObject({ stage: 'settled', charged: '7.00', fundsPaid: '7.00' });
+    expect((await paymentsOf(engine.db, accountId)).map((p) => p.status)).toEqual(['succeeded']);
+  });
+
+  test('a card that cannot be tokenized is refused by the client, naming the field', async () => {
+    const accountId = await billAccount(engine.db, { automaticRecharge: true });
+    const input = bill(accountId, '7.00');
+    await settleBill(engine, input);
+    const refused = await refusalOf(
+      retryBillPayment(ctx(), {
+        billId: input.billId,
+        paymentMethod: { ...card(DEV_TEST_CARDS.success), number: '4242424242424241' },
+      }),
+    );
+    expect(refused.code).toBe('invalid_input');
+    expect(refused.details.fields?.[0]?.path).toMatch(/^paymentMethod\./);
+    expect(await getBillState(engine, input.billId)).toMatchObject({ stage: 'payment_failed' });
   });
 });
 
@@ -288,6 +326,7 @@ describe('gateway down', () => {
       fundsBalance: '0.00',
       arrears: '0.00',
     });
+    await recordHistory(engine.client, wf, 'bill-gateway-down-then-new-card');
   });
 });
 

@@ -8,6 +8,7 @@ import type { Worker } from '@temporalio/worker';
 import { adjustBill, BillRefusal, rollbackBill, settleBill } from '../../../client/bills';
 import { billWorkflowId } from '../../../workflows/ids';
 import { createTestEngine, type TestEngine } from '../../support/integration';
+import { recordHistory } from '../../support/replay';
 import {
   accountRow,
   billAccount,
@@ -154,6 +155,7 @@ describe('bill rollback (seed 002 §Returns: cash coupons come back)', () => {
     expect(await handle.result()).toMatchObject({ stage: 'rolled_back' });
     await expect(rollbackBill(engine, { billId: input.billId, reason: 'again' })).rejects.toThrow();
     expect(await couponMovementsOf(engine.db, input.billId)).toHaveLength(4);
+    await recordHistory(engine.client, wf, 'bill-rolled-back');
   });
 
   test('arrears a top-up already cleared come back to funds', async () => {
@@ -270,6 +272,7 @@ describe('bill adjustment (seed 002 §Returns "bill adjusted": by rule, docs/rul
     // A rollback after adjustments returns exactly what is left.
     const rolled = await rollbackBill(engine, { billId: input.billId, reason: 'cancelled' });
     expect(rolled.rollback).toMatchObject({ couponsReturned: '20.00', fundsReturned: '13.33' });
+    await recordHistory(engine.client, wf, 'bill-adjusted-down-then-rolled-back');
     expect(await couponBalance(engine.db, coupon)).toMatchObject({ balance: '60.00' });
     expect(await accountRow(engine.db, accountId)).toEqual({
       fundsBalance: '40.00',
@@ -353,6 +356,7 @@ describe('bill adjustment (seed 002 §Returns "bill adjusted": by rule, docs/rul
       couponDeduction: '20.00',
       fundsPaid: '3.00',
     });
+    await recordHistory(engine.client, wf, 'bill-adjusted-up');
   });
 
   test('refusals: unchanged amount, too many decimals; nothing is written', async () => {

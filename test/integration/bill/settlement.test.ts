@@ -10,6 +10,7 @@ import type { Worker } from '@temporalio/worker';
 import { BillRefusal, getBillState, settleBill } from '../../../client/bills';
 import { billWorkflowId } from '../../../workflows/ids';
 import { createTestEngine, type TestEngine } from '../../support/integration';
+import { recordHistory } from '../../support/replay';
 import {
   accountRow,
   billAccount,
@@ -208,6 +209,7 @@ describe('drawdown across coupons (seed 002 §Pay-as-you-go bills)', () => {
       fundsBalance: '0.00',
       arrears: '0.00',
     });
+    await recordHistory(engine.client, wf, 'bill-settled-by-recharge');
   });
 
   test('automatic recharge also clears the arrears that kept coupons from paying', async () => {
