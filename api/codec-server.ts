@@ -20,8 +20,9 @@ const PayloadJsonSchema = z.object({
   metadata: z.record(z.string(), base64).optional(),
   data: base64.optional(),
 });
+// Proto JSON omits an empty list: `{}` is zero payloads (the Temporal CLI sends it).
 const PayloadsSchema = z
-  .object({ payloads: z.array(PayloadJsonSchema).max(1000) })
+  .object({ payloads: z.array(PayloadJsonSchema).max(1000).default([]) })
   .meta({ id: 'Payloads' });
 type PayloadJson = z.infer<typeof PayloadJsonSchema>;
 

@@ -67,6 +67,9 @@ function scrubDeep(value: unknown, depth = 0): unknown {
     return { type: value.name, message: scrub(value.message), stack: scrub(value.stack ?? '') };
   }
   if (Array.isArray(value)) return value.map((v) => scrubDeep(v, depth + 1));
+  // Requests, responses and other class instances are left to their serializers.
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return value;
   return Object.fromEntries(
     Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, scrubDeep(v, depth + 1)]),
   );
@@ -96,7 +99,15 @@ export function createEngineLogger(
         return method.apply(this, scrubbed as Parameters<typeof method>);
       },
     },
-    serializers: { err: (err: Error) => scrubDeep(err) },
+    serializers: {
+      err: (err: Error) => scrubDeep(err),
+      // Method, path without the query string, and status: never headers or bodies.
+      req: (req: { method?: string; url?: string; id?: string }) => ({
+        method: req.method,
+        path: scrub((req.url ?? '').split('?')[0] ?? ''),
+      }),
+      res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+    },
   };
   return destination ? pino(options, destination) : pino(options);
 }

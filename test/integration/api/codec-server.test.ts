@@ -66,6 +66,12 @@ test('decode: an ops key gets the clear payload, with CORS for the UI origin', a
   );
 });
 
+test('an empty list, which proto JSON writes as {}, decodes to no payloads', async () => {
+  const answer = await post('/codec/decode', {}, { authorization: `Bearer ${api.keys.ops}` });
+  expect(answer.status).toBe(200);
+  expect(await answer.json()).toEqual({ payloads: [] });
+});
+
 test('encode then decode round-trips; encode never returns clear data', async () => {
   const plain = defaultPayloadConverter.toPayload({ token: 'tok_secret_value' });
   const json = {
