@@ -550,13 +550,17 @@ describe('Idempotency-Key', () => {
 
   test('keys are per API key: another service may use the same key for its own request', async () => {
     const key = randomUUID();
+    // Two upgrades: a cancel ends its workflow, so each service cancels its own.
     const accountId = `acct-api-idem2-${randomUUID().slice(0, 6)}`;
+    const otherId = `acct-api-idem3-${randomUUID().slice(0, 6)}`;
     await start(accountId);
+    await start(otherId);
     const signup = await api.call('POST', `/v1/trial-upgrades/${accountId}/cancel`, {
       idempotencyKey: key,
       body: { reason: 'a' },
     });
-    const ops = await api.call('POST', `/v1/trial-upgrades/${accountId}/cancel`, {
+    // Same key, another API key and another request: not a reuse (422), not a replay.
+    const ops = await api.call('POST', `/v1/trial-upgrades/${otherId}/cancel`, {
       key: api.keys.ops,
       idempotencyKey: key,
       body: { reason: 'b' },

@@ -203,7 +203,10 @@ describe('every activity delivered twice', () => {
     await handle.result();
     const movementsBefore = await couponMovementsOf(engine.db, input.billId);
     await Worker.runReplayHistory(
-      { workflowBundle: { codePath: process.env[TEST_ENV.workflowBundle] ?? '' } },
+      {
+        workflowBundle: { codePath: process.env[TEST_ENV.workflowBundle] ?? '' },
+        dataConverter: engineDataConverter(engine.keyring),
+      },
       await handle.fetchHistory(),
       wf,
     );
