@@ -18,6 +18,7 @@ import { chooseRenewalCoupon, listCouponOptions } from './options';
 import { parseLedgerInput, toActivityError } from './refusal';
 import { returnCoupon } from './returns';
 import * as S from './schemas';
+import { cancelShare, joinOrganization, leaveOrganization, shareCoupon } from './sharing';
 
 /** Validate, run, translate refusals. */
 function edge<I, R>(schema: z.ZodType<I>, run: (input: I) => Promise<R>): (input: I) => Promise<R> {
@@ -47,6 +48,10 @@ export function createLedgerActivities(db: Database) {
     invalidateCoupon: edge(S.InvalidateCouponSchema, (i) => invalidateCoupon(db, i)),
     listCouponOptions: edge(S.ListCouponOptionsSchema, (i) => listCouponOptions(db, i)),
     chooseRenewalCoupon: edge(S.ChooseRenewalCouponSchema, (i) => chooseRenewalCoupon(db, i)),
+    shareCoupon: edge(S.ShareCouponSchema, (i) => shareCoupon(db, i)),
+    cancelShare: edge(S.CancelShareSchema, (i) => cancelShare(db, i)),
+    joinOrganization: edge(S.MembershipSchema, (i) => joinOrganization(db, i)),
+    leaveOrganization: edge(S.MembershipSchema, (i) => leaveOrganization(db, i)),
     /** Operations' check: stored balances equal the ledgers' sums. */
     checkLedgerConsistency: async () => checkLedgerConsistency(db),
   };
