@@ -16,6 +16,7 @@ import { addFunds, clearArrears, payBillFromFunds, recordArrears } from './funds
 import { deductCoupon, freezeCouponForOrder, releaseCoupon } from './order-coupons';
 import { chooseRenewalCoupon, listCouponOptions } from './options';
 import { parseLedgerInput, toActivityError } from './refusal';
+import { couponDeduction, couponHistory, listCoupons } from './reads';
 import { returnCoupon } from './returns';
 import * as S from './schemas';
 import { cancelShare, joinOrganization, leaveOrganization, shareCoupon } from './sharing';
@@ -52,6 +53,9 @@ export function createLedgerActivities(db: Database) {
     cancelShare: edge(S.CancelShareSchema, (i) => cancelShare(db, i)),
     joinOrganization: edge(S.MembershipSchema, (i) => joinOrganization(db, i)),
     leaveOrganization: edge(S.MembershipSchema, (i) => leaveOrganization(db, i)),
+    listCoupons: edge(S.ListCouponsSchema, (i) => listCoupons(db, i)),
+    couponHistory: edge(S.CouponHistorySchema, (i) => couponHistory(db, i)),
+    couponDeduction: edge(S.CouponDeductionSchema, (i) => couponDeduction(db, i)),
     /** Operations' check: stored balances equal the ledgers' sums. */
     checkLedgerConsistency: async () => checkLedgerConsistency(db),
   };
