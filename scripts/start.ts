@@ -2,12 +2,14 @@
 // environment points at): Temporal dev server + Web UI, PostgreSQL, the worker.
 import path from 'node:path';
 import { Client as PgClient } from 'pg';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { connectTemporal, temporalConnectionOptions } from '../client/connection';
 import { checkDatabaseReachable, createDatabase, safeUrl } from '../activities/database';
 import { seedReferenceData } from '../prisma/seed-data';
 import { ConfigError, parseEngineEnv } from '../worker/config';
 import { createBillingWorker } from '../worker/worker';
+import { COUPON_EXPIRY_SCHEDULE_ID, ensureCouponExpirySchedule } from '../worker/schedules';
 import { startEmbeddedPostgres } from './lib/embedded-postgres';
 import { migrateDeploy } from './lib/migrate';
 import { startTemporalDevServer } from './lib/temporal-dev-server';
@@ -66,6 +68,13 @@ async function main(): Promise<void> {
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     db,
   });
+  // The hourly coupon expiry sweep; creating it again on the next start is a no-op.
+  const scheduleConnection = await connectTemporal(connectionOptions);
+  stops.push(() => scheduleConnection.close());
+  const expirySchedule = await ensureCouponExpirySchedule(
+    new Client({ connection: scheduleConnection, namespace: env.TEMPORAL_NAMESPACE }),
+    { taskQueue: env.TEMPORAL_TASK_QUEUE },
+  );
 
   console.log(
     [
@@ -75,6 +84,7 @@ async function main(): Promise<void> {
       `  Temporal Web UI ${uiUrl}`,
       `  PostgreSQL      ${safeUrl(databaseUrl)} (${products} catalog products)`,
       `  Task queue      ${env.TEMPORAL_TASK_QUEUE} (worker polling)`,
+      `  Schedule        ${COUPON_EXPIRY_SCHEDULE_ID} (hourly, ${expirySchedule})`,
       '  Press Ctrl-C to stop.',
       '',
     ].join('\n'),
