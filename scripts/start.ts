@@ -6,6 +6,7 @@ import { Client as PgClient } from 'pg';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { DEV_API_KEYS, issueApiKey } from '../api/keys';
 import { startApi } from '../api/serve';
+import { Client } from '@temporalio/client';
 import { connectTemporal, temporalConnectionOptions } from '../client/connection';
 import { engineDataConverter, payloadKeyring } from '../client/data-converter';
 import { checkDatabaseReachable, createDatabase, safeUrl } from '../activities/database';
@@ -13,6 +14,7 @@ import { seedReferenceData } from '../prisma/seed-data';
 import { ConfigError, parseEngineEnv } from '../worker/config';
 import { createBillingWorker } from '../worker/worker';
 import { createEngineLogger, runtimeOptions } from '../worker/logging';
+import { COUPON_EXPIRY_SCHEDULE_ID, ensureCouponExpirySchedule } from '../worker/schedules';
 import { startEmbeddedPostgres } from './lib/embedded-postgres';
 import { migrateDeploy } from './lib/migrate';
 import { startTemporalDevServer } from './lib/temporal-dev-server';
@@ -82,6 +84,17 @@ async function main(): Promise<void> {
     db,
     dataConverter,
   });
+  // The hourly coupon expiry sweep; creating it again on the next start is a no-op.
+  const scheduleConnection = await connectTemporal(connectionOptions);
+  stops.push(() => scheduleConnection.close());
+  const expirySchedule = await ensureCouponExpirySchedule(
+    new Client({
+      connection: scheduleConnection,
+      namespace: env.TEMPORAL_NAMESPACE,
+      dataConverter,
+    }),
+    { taskQueue: env.TEMPORAL_TASK_QUEUE },
+  );
 
   const api = await startApi({
     env,
@@ -106,6 +119,7 @@ async function main(): Promise<void> {
       `  HTTP API        ${api.url} (docs ${api.url}/docs, OpenAPI ${api.url}/openapi.json)`,
       `  Codec server    ${api.url}/codec (payloads encrypted with key ${keyring.activeKeyId})`,
       `  Metrics         ${env.METRICS_BIND_ADDRESS === 'off' ? 'off' : `http://${env.METRICS_BIND_ADDRESS}/metrics`}`,
+      `  Schedule        ${COUPON_EXPIRY_SCHEDULE_ID} (hourly, ${expirySchedule})`,
       '  Development API keys (new at every start; send as "Authorization: Bearer <key>"):',
       ...devKeys.map((k) => `    ${k.scopes.join('+').padEnd(12)} ${k.key}`),
       `  CLI: export BILLING_API_URL=${api.url} BILLING_API_KEY=${devKeys.find((k) => k.id === 'dev-billing')?.key ?? ''}`,

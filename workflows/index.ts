@@ -3,3 +3,4 @@ export { trialUpgrade } from './trial-upgrade/workflow';
 export { promoCodeRedemption } from './trial-upgrade/promo-code';
 export { order } from './order/workflow';
 export { payAsYouGoBill } from './bill/workflow';
+export { couponExpirySweep } from './coupon-expiry/workflow';

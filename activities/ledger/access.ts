@@ -1,7 +1,9 @@
 /**
  * Which coupons an account may use (seed 002 §Sharing): its own, plus those
  * shared to its current organization (following membership as it changes) or to
- * a fixed list naming it. Cancelled shares grant nothing.
+ * a fixed list naming it. Cancelled shares grant nothing. Operations that use a
+ * coupon call this after locking the account and the coupon (sharing.ts), so the
+ * answer cannot change before they commit.
  */
 import type { Prisma } from '../../generated/prisma/client';
 import type { Tx } from './operation';
@@ -26,7 +28,13 @@ export async function resolveAccess(tx: Tx, accountId: string): Promise<AccountA
     { scope: 'accounts', accountIds: { has: accountId } },
   ];
   if (account.organizationId) {
-    scopes.push({ scope: 'organization', organizationId: account.organizationId });
+    // Shared "to the owner's organization": only while the owner is still in it
+    // (leaveOrganization ends such shares; this holds even for older rows).
+    scopes.push({
+      scope: 'organization',
+      organizationId: account.organizationId,
+      coupon: { owner: { organizationId: account.organizationId } },
+    });
   }
   const shares = await tx.couponShare.findMany({
     where: { cancelledAt: null, OR: scopes },

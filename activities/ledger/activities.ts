@@ -17,8 +17,10 @@ import { addFunds, clearArrears, payBillFromFunds, recordArrears } from './funds
 import { deductCoupon, freezeCouponForOrder, releaseCoupon } from './order-coupons';
 import { chooseRenewalCoupon, listCouponOptions } from './options';
 import { parseLedgerInput, toActivityError } from './refusal';
+import { couponDeduction, couponHistory, listCoupons } from './reads';
 import { returnCoupon } from './returns';
 import * as S from './schemas';
+import { cancelShare, joinOrganization, leaveOrganization, shareCoupon } from './sharing';
 
 /** Validate, run, translate refusals. */
 function edge<I, R>(schema: z.ZodType<I>, run: (input: I) => Promise<R>): (input: I) => Promise<R> {
@@ -49,6 +51,13 @@ export function createLedgerActivities(db: Database) {
     invalidateCoupon: edge(S.InvalidateCouponSchema, (i) => invalidateCoupon(db, i)),
     listCouponOptions: edge(S.ListCouponOptionsSchema, (i) => listCouponOptions(db, i)),
     chooseRenewalCoupon: edge(S.ChooseRenewalCouponSchema, (i) => chooseRenewalCoupon(db, i)),
+    shareCoupon: edge(S.ShareCouponSchema, (i) => shareCoupon(db, i)),
+    cancelShare: edge(S.CancelShareSchema, (i) => cancelShare(db, i)),
+    joinOrganization: edge(S.MembershipSchema, (i) => joinOrganization(db, i)),
+    leaveOrganization: edge(S.MembershipSchema, (i) => leaveOrganization(db, i)),
+    listCoupons: edge(S.ListCouponsSchema, (i) => listCoupons(db, i)),
+    couponHistory: edge(S.CouponHistorySchema, (i) => couponHistory(db, i)),
+    couponDeduction: edge(S.CouponDeductionSchema, (i) => couponDeduction(db, i)),
     /** Operations' check: stored balances equal the ledgers' sums. */
     checkLedgerConsistency: async () => checkLedgerConsistency(db),
   };

@@ -46,7 +46,13 @@ export async function drawDownBill(
       tx,
       candidates.map((c) => c.id),
     );
-    const rows = await tx.coupon.findMany({ where: { id: { in: candidates.map((c) => c.id) } } });
+    // Judged again under the coupon locks: a share cancelled meanwhile no longer counts.
+    const lockedAccess = await resolveAccess(tx, input.accountId);
+    const rows = await tx.coupon.findMany({
+      where: {
+        AND: [{ id: { in: candidates.map((c) => c.id) } }, accessibleWhere(lockedAccess)],
+      },
+    });
     const byId = new Map(rows.map((r) => [r.id, r]));
 
     // One bill is covered once: an earlier drawdown of it (under another key) counts.
@@ -83,7 +89,7 @@ export async function drawDownBill(
         outstandingArrears: arrears.isZero()
           ? zero(input.currency)
           : amountRoundedUp(account.arrears, input.currency),
-        sharedCouponIds: access.sharedCouponIds,
+        sharedCouponIds: lockedAccess.sharedCouponIds,
       },
       at,
     );

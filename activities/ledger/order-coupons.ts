@@ -16,7 +16,7 @@ import {
 } from '../../domain';
 import type { Database } from '../database';
 import { resolveAccess, type AccountAccess } from './access';
-import { lockCoupons, lockOrder } from './locks';
+import { lockAccounts, lockCoupons, lockOrder } from './locks';
 import { changeCoupon } from './movements';
 import { runOperation, type Tx } from './operation';
 import { LedgerRefusal } from './refusal';
@@ -61,9 +61,12 @@ export async function freezeCouponForOrder(
     db,
     { key: operationKey, kind: 'freezeCouponForOrder', request },
     async (tx) => {
-      const access = await resolveAccess(tx, input.accountId);
+      // The account, then the coupon, locked before access is judged: a membership
+      // change or a share cancellation cannot slip between the check and the freeze.
+      await lockAccounts(tx, [input.accountId]);
       await lockOrder(tx, input.orderId);
       await lockCoupons(tx, [input.couponId]);
+      const access = await resolveAccess(tx, input.accountId);
       const row = await loadCoupon(tx, input.couponId);
       await checkOneCouponPerOrder(tx, row, input.orderId);
 

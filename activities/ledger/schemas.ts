@@ -241,16 +241,24 @@ export const MembershipSchema = z.object({
   operationKey: OperationKeySchema,
 });
 
-export const ListCouponsSchema = z.object({
-  accountId: AccountIdSchema,
-  at: InstantSchema.optional(),
-  status: z.enum(COUPON_STATUSES).optional(),
-  validFrom: InstantSchema.optional(),
-  validTo: InstantSchema.optional(),
-  couponNumber: z.string().min(1).max(64).optional(),
-  cursor: z.string().min(1).max(300).optional(),
-  limit: z.int().min(1).max(100).optional(),
-});
+export const ListCouponsSchema = z
+  .object({
+    accountId: AccountIdSchema,
+    at: InstantSchema.optional(),
+    status: z.enum(COUPON_STATUSES).optional(),
+    validFrom: InstantSchema.optional(),
+    validTo: InstantSchema.optional(),
+    couponNumber: z.string().min(1).max(64).optional(),
+    cursor: z.string().min(1).max(300).optional(),
+    limit: z.int().min(1).max(100).optional(),
+  })
+  .refine(
+    (v) =>
+      v.validFrom === undefined ||
+      v.validTo === undefined ||
+      Date.parse(v.validFrom) < Date.parse(v.validTo),
+    { error: 'validFrom must be before validTo', path: ['validTo'] },
+  );
 
 export const CouponHistorySchema = z.object({
   couponId: CouponIdSchema,
