@@ -17,7 +17,17 @@ jest.setTimeout(180_000);
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-const PORTS = { temporal: 17901, ui: 18901, postgres: 55901, api: 18902, metrics: 18903 };
+// Next to the shared test services' ports (TEST_TEMPORAL_PORT, TEST_POSTGRES_PORT), so
+// several checkouts running tests at once on one machine do not collide.
+const TEST_TEMPORAL = Number(process.env.TEST_TEMPORAL_PORT ?? 17233);
+const TEST_POSTGRES = Number(process.env.TEST_POSTGRES_PORT ?? 55433);
+const PORTS = {
+  temporal: TEST_TEMPORAL + 1,
+  ui: TEST_TEMPORAL + 2,
+  api: TEST_TEMPORAL + 3,
+  metrics: TEST_TEMPORAL + 4,
+  postgres: TEST_POSTGRES + 1,
+};
 // npm start encrypts payloads with the development keyring: clients of it use the same.
 const dataConverter = engineDataConverter(payloadKeyring({}));
 
