@@ -1,5 +1,5 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities } from '../activities';
+import { createActivities, type ActivitiesOptions } from '../activities';
 import type { Database } from '../activities/database';
 
 export interface BillingWorkerOptions {
@@ -11,6 +11,8 @@ export interface BillingWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Extra interceptors (the crash harness of test/reliability injects faults with one). */
   interceptors?: WorkerOptions['interceptors'];
+  /** Activity options (tests inject faults or other ports here); default: the environment. */
+  activities?: ActivitiesOptions;
 }
 
 export async function createBillingWorker(options: BillingWorkerOptions): Promise<Worker> {
@@ -18,7 +20,7 @@ export async function createBillingWorker(options: BillingWorkerOptions): Promis
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    activities: createActivities(options.db),
+    activities: createActivities(options.db, options.activities),
     ...(options.interceptors ? { interceptors: options.interceptors } : {}),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
