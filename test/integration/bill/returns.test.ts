@@ -20,6 +20,7 @@ import {
   ledgerOf,
   uid,
 } from './support';
+import { recordHistory } from '../../support/replay';
 
 jest.setTimeout(60_000);
 
@@ -154,6 +155,7 @@ describe('bill rollback (seed 002 §Returns: cash coupons come back)', () => {
     expect(await handle.result()).toMatchObject({ stage: 'rolled_back' });
     await expect(rollbackBill(engine, { billId: input.billId, reason: 'again' })).rejects.toThrow();
     expect(await couponMovementsOf(engine.db, input.billId)).toHaveLength(4);
+    await recordHistory(engine.client, wf, 'bill-rolled-back');
   });
 
   test('arrears a top-up already cleared come back to funds', async () => {

@@ -24,6 +24,7 @@ import {
   paymentsOf,
   uid,
 } from './support';
+import { recordHistory } from '../../support/replay';
 
 jest.setTimeout(60_000);
 
@@ -208,6 +209,7 @@ describe('drawdown across coupons (seed 002 §Pay-as-you-go bills)', () => {
       fundsBalance: '0.00',
       arrears: '0.00',
     });
+    await recordHistory(engine.client, wf, 'bill-settled-drawdown-funds-recharge');
   });
 
   test('automatic recharge also clears the arrears that kept coupons from paying', async () => {
