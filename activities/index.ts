@@ -4,7 +4,14 @@ import { createLedgerActivities } from './ledger/activities';
 import { createOrderActivities } from './orders/activities';
 import { createProvisioningActivities, createProvisioningProvider } from './provisioning';
 import type { ProvisioningProvider } from './provisioning/ports';
-import { orderSettingsFromEnv } from '../worker/config';
+import {
+  faultSettingsFromEnv,
+  orderSettingsFromEnv,
+  upgradeSettingsFromEnv,
+  type FaultSettings,
+} from '../worker/config';
+import { createPaymentGateway } from './payment';
+import { withGatewayFault, withProvisioningFault } from './faults';
 import { createBillActivities } from './bills/activities';
 
 /** Per-area options; every one is optional and defaults to the process environment. */
@@ -12,18 +19,30 @@ export interface ActivitiesOptions {
   upgrade?: UpgradeActivityOptions;
   /** A provisioning provider other than the one PROVISIONING_PROVIDER names. */
   provisioning?: ProvisioningProvider;
+  /** Injected faults (activities/faults.ts); default PAYMENT_FAULT / PROVISIONING_FAULT. */
+  faults?: Partial<FaultSettings>;
 }
 
 /** Every activity the worker registers, bound to one database. */
 export function createActivities(db: Database, options: ActivitiesOptions = {}) {
+  const faults = { ...faultSettingsFromEnv(), ...options.faults };
+  const gateway = withGatewayFault(
+    options.upgrade?.gateway ??
+      createPaymentGateway(
+        options.upgrade?.settings?.paymentProvider ?? upgradeSettingsFromEnv().paymentProvider,
+      ),
+    faults.payment,
+  );
   return {
-    ...createUpgradeActivities(db, options.upgrade),
+    ...createUpgradeActivities(db, { ...options.upgrade, gateway }),
     ...createLedgerActivities(db),
     ...createOrderActivities(db),
     ...createProvisioningActivities({
-      provider:
+      provider: withProvisioningFault(
         options.provisioning ??
-        createProvisioningProvider(orderSettingsFromEnv().provisioningProvider),
+          createProvisioningProvider(orderSettingsFromEnv().provisioningProvider),
+        faults.provisioning,
+      ),
     }),
     ...createBillActivities(db),
   };

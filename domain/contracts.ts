@@ -21,9 +21,13 @@ export const AmountSchema = z
   .regex(DECIMAL, { error: 'Must be a plain decimal string such as "12.50"' });
 
 /** Positive amount with at most two decimals (the common case: USD, EUR, CNY…). */
-export const PositiveAmountSchema = AmountSchema.refine((v) => new Dec(v).greaterThan(0), {
-  error: 'Must be greater than 0',
-}).refine((v) => (v.split('.')[1] ?? '').length <= 2, { error: 'At most 2 decimals' });
+// zod runs refinements even after the regex failed: parse only decimals (a hostile string made Dec throw).
+export const PositiveAmountSchema = AmountSchema.refine(
+  (v) => !DECIMAL.test(v) || new Dec(v).greaterThan(0),
+  {
+    error: 'Must be greater than 0',
+  },
+).refine((v) => (v.split('.')[1] ?? '').length <= 2, { error: 'At most 2 decimals' });
 
 /** Adds an issue on `path` when `amount` has more decimals than `currency` allows. */
 function checkDigits(

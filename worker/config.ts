@@ -1,5 +1,6 @@
 import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
+import type { Fault } from '../activities/faults';
 
 /** Every environment variable the engine reads; `.env.example` documents each one. */
 const portSchema = z.coerce.number().int().min(1).max(65535);
@@ -83,6 +84,13 @@ export const engineEnvSchema = z
       .string()
       .regex(/^(off|[A-Za-z0-9.-]+:\d{1,5})$/, 'must be host:port, e.g. 127.0.0.1:9464, or off')
       .default('127.0.0.1:9464'),
+    // --- injected faults (issue 9; activities/faults.ts): off unless set ---
+    PAYMENT_FAULT: z.enum(['none', 'fail', 'timeout', 'slow']).default('none'),
+    PAYMENT_FAULT_DELAY: durationSchema('2 seconds'),
+    PAYMENT_FAULT_COUNT: z.coerce.number().int().min(1).optional(),
+    PROVISIONING_FAULT: z.enum(['none', 'fail', 'timeout', 'slow']).default('none'),
+    PROVISIONING_FAULT_DELAY: durationSchema('2 seconds'),
+    PROVISIONING_FAULT_COUNT: z.coerce.number().int().min(1).optional(),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.TEMPORAL_TLS_CERT_PATH) !== Boolean(env.TEMPORAL_TLS_KEY_PATH)) {
@@ -162,4 +170,31 @@ export function orderSettings(env: EngineEnv): OrderSettings {
 
 export function orderSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): OrderSettings {
   return orderSettings(parseEngineEnv(env));
+}
+
+/** Faults injected into the payment gateway and provisioning provider (activities/faults.ts). */
+export interface FaultSettings {
+  payment: Fault;
+  provisioning: Fault;
+}
+
+export function faultSettings(env: EngineEnv): FaultSettings {
+  return {
+    payment: {
+      mode: env.PAYMENT_FAULT,
+      delayMs: env.PAYMENT_FAULT_DELAY,
+      ...(env.PAYMENT_FAULT_COUNT !== undefined ? { count: env.PAYMENT_FAULT_COUNT } : {}),
+    },
+    provisioning: {
+      mode: env.PROVISIONING_FAULT,
+      delayMs: env.PROVISIONING_FAULT_DELAY,
+      ...(env.PROVISIONING_FAULT_COUNT !== undefined
+        ? { count: env.PROVISIONING_FAULT_COUNT }
+        : {}),
+    },
+  };
+}
+
+export function faultSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): FaultSettings {
+  return faultSettings(parseEngineEnv(env));
 }

@@ -1,6 +1,6 @@
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities } from '../activities';
+import { createActivities, type ActivitiesOptions } from '../activities';
 import type { Database } from '../activities/database';
 
 export interface BillingWorkerOptions {
@@ -14,6 +14,8 @@ export interface BillingWorkerOptions {
   interceptors?: WorkerOptions['interceptors'];
   /** Payload encryption (client/data-converter.ts); a pre-built bundle must include its failure converter. */
   dataConverter?: DataConverter;
+  /** Activity options (tests inject faults or other ports here); default: the environment. */
+  activities?: ActivitiesOptions;
 }
 
 export async function createBillingWorker(options: BillingWorkerOptions): Promise<Worker> {
@@ -21,7 +23,7 @@ export async function createBillingWorker(options: BillingWorkerOptions): Promis
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    activities: createActivities(options.db),
+    activities: createActivities(options.db, options.activities),
     ...(options.interceptors ? { interceptors: options.interceptors } : {}),
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     ...(options.workflowBundle

@@ -32,7 +32,7 @@ test('there are recorded histories of every workflow type the worker runs', () =
   );
   // Extend as workflows are added; a workflow without a recorded history has no replay check.
   expect([...types].sort()).toEqual(
-    expect.arrayContaining(['payAsYouGoBill', 'promoCodeRedemption', 'trialUpgrade']),
+    expect.arrayContaining(['order', 'payAsYouGoBill', 'promoCodeRedemption', 'trialUpgrade']),
   );
 });
 

@@ -22,6 +22,7 @@ import {
   refusedWith,
   useOrderEngine,
 } from './support';
+import { recordHistory } from '../../support/replay';
 
 jest.setTimeout(60_000);
 
@@ -88,6 +89,7 @@ describe('seed 002 §Paying an order: freeze, release, deduct', () => {
     });
     expect(next.state.coupon?.state).toBe('frozen');
     await cancelOrder(t.ctx, { orderId: next.orderId, reason: 'cleanup' });
+    await recordHistory(t.engine.client, `order/${next.orderId}`, 'order-cancelled');
   });
 
   it('releases the coupon when the cancellation comes as a signal; a paid order refuses cancellation', async () => {

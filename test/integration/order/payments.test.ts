@@ -25,6 +25,7 @@ import {
   refusedWith,
   useOrderEngine,
 } from './support';
+import { recordHistory } from '../../support/replay';
 
 jest.setTimeout(90_000);
 
@@ -141,6 +142,7 @@ describe('billing retries: declined, then retried with a new payment method', ()
       (list) => list.length === 0,
     );
     expect(after).toEqual([]);
+    await recordHistory(t.engine.client, `order/${orderId}`, 'order-payment-failed-retried');
   });
 
   it('a gateway that stays down after the retry policy: payment_failed, the same key again on a plain retry, a new key with a new method', async () => {

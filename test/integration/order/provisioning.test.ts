@@ -17,6 +17,7 @@ import {
   paymentsOf,
   useOrderEngine,
 } from './support';
+import { recordHistory } from '../../support/replay';
 
 jest.setTimeout(90_000);
 
@@ -199,6 +200,7 @@ describe('seed 002 §Returns: provisioning failed after payment → refund + cou
     expect(
       Math.max(...(started ?? []).map((e) => e.activityTaskStartedEventAttributes?.attempt ?? 0)),
     ).toBe(3);
+    await recordHistory(t.engine.client, `order/${orderId}`, 'order-provisioning-failed');
   });
 
   it('a transient provisioning error is retried and the order becomes active; nothing is returned', async () => {
