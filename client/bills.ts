@@ -8,7 +8,6 @@
  * A new card is tokenized here with the payment gateway (as a payment page would),
  * so raw card data never enters workflow history.
  */
-import { randomUUID } from 'node:crypto';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowIdConflictPolicy,
@@ -16,13 +15,8 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { parseInput, AccountIdSchema, BillIdSchema, type FieldError } from '../domain/contracts';
-import {
-  createPaymentGateway,
-  InvalidPaymentMethodError,
-  type RawPaymentMethod,
-  type TokenizedPaymentMethod,
-} from '../activities/payment';
-import { upgradeSettingsFromEnv } from '../worker/config';
+import { type RawPaymentMethod } from '../activities/payment';
+import { tokenizePaymentMethod } from './payment-method';
 import { billWorkflowId } from '../workflows/ids';
 import { AccountIdKey, BillIdKey, BillingStageKey } from '../workflows/search-attributes';
 import { BillWorkflowInputSchema, type BillPolicyOverrides } from '../workflows/bill/contracts';
@@ -160,27 +154,16 @@ export function retryBillPayment(
 ): Promise<BillState> {
   return refusing(async () => {
     const handle = billHandle(ctx, input.billId);
-    let tokenized: TokenizedPaymentMethod | undefined;
-    if (input.paymentMethod) {
-      const gateway =
-        ctx.paymentGateway ?? createPaymentGateway(upgradeSettingsFromEnv().paymentProvider);
-      try {
-        tokenized = await gateway.tokenize(
-          input.paymentMethod,
-          `${handle.workflowId}:tokenize:${options.updateId ?? randomUUID()}`,
-        );
-      } catch (err) {
-        if (err instanceof InvalidPaymentMethodError) {
-          throw invalid([
-            {
-              path: `paymentMethod.${err.field}`,
-              message: err.message.slice(err.field.length + 2),
-            },
-          ]);
-        }
-        throw err;
-      }
-    }
+    const tokenized = input.paymentMethod
+      ? await tokenizePaymentMethod({
+          gateway: ctx.paymentGateway,
+          method: input.paymentMethod,
+          workflowId: handle.workflowId,
+          updateId: options.updateId,
+          field: 'paymentMethod',
+          invalid,
+        })
+      : undefined;
     return handle.executeUpdate(retryPaymentUpdate, {
       args: [tokenized ? { paymentMethod: tokenized } : {}],
       ...options,

@@ -22,13 +22,12 @@ import { parseInput, type FieldError } from '../domain/contracts';
 import type { OrderType } from '../domain/coupon';
 import type { CurrencyCode } from '../domain/money';
 import {
-  createPaymentGateway,
-  InvalidPaymentMethodError,
   type PaymentGateway,
   type RawPaymentMethod,
   type TokenizedPaymentMethod,
 } from '../activities/payment';
-import { orderSettingsFromEnv, upgradeSettingsFromEnv } from '../worker/config';
+import { tokenizePaymentMethod } from './payment-method';
+import { orderSettingsFromEnv } from '../worker/config';
 import { orderWorkflowId } from '../workflows/ids';
 import { OrderWorkflowInputSchema, type OrderWorkflowInput } from '../workflows/order/contracts';
 import {
@@ -160,27 +159,20 @@ export function orderHandle(
   return ctx.client.workflow.getHandle<typeof order>(orderWorkflowId(orderId));
 }
 
-async function tokenize(
+function tokenize(
   ctx: OrderClientContext,
   handle: WorkflowHandle<typeof order>,
   method: RawPaymentMethod,
   options: OrderCallOptions,
 ): Promise<TokenizedPaymentMethod> {
-  const gateway =
-    ctx.paymentGateway ?? createPaymentGateway(upgradeSettingsFromEnv().paymentProvider);
-  try {
-    return await gateway.tokenize(
-      method,
-      `${handle.workflowId}:tokenize:${options.updateId ?? randomUUID()}`,
-    );
-  } catch (err) {
-    if (err instanceof InvalidPaymentMethodError) {
-      throw invalid([
-        { path: `method.${err.field}`, message: err.message.slice(err.field.length + 2) },
-      ]);
-    }
-    throw err;
-  }
+  return tokenizePaymentMethod({
+    gateway: ctx.paymentGateway,
+    method,
+    workflowId: handle.workflowId,
+    updateId: options.updateId,
+    field: 'method',
+    invalid,
+  });
 }
 
 // ---- create -------------------------------------------------------------------------

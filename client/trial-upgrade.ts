@@ -28,12 +28,11 @@ import {
   type AddressInput,
 } from '../domain/upgrade-contracts';
 import {
-  createPaymentGateway,
-  InvalidPaymentMethodError,
   type PaymentGateway,
   type RawPaymentMethod,
   type TokenizedPaymentMethod,
 } from '../activities/payment';
+import { tokenizePaymentMethod } from './payment-method';
 import { sealCode } from '../activities/verification/codes';
 import { upgradeSettingsFromEnv } from '../worker/config';
 import { trialUpgradeWorkflowId } from '../workflows/ids';
@@ -324,22 +323,14 @@ export function submitPaymentMethod(
 ): Promise<StepResult & { paymentMethod: Omit<TokenizedPaymentMethod, 'token'> }> {
   return refusing(async () => {
     const handle = upgradeHandle(ctx, input.accountId);
-    const gateway =
-      ctx.paymentGateway ?? createPaymentGateway(upgradeSettingsFromEnv().paymentProvider);
-    let tokenized: TokenizedPaymentMethod;
-    try {
-      tokenized = await gateway.tokenize(
-        input.method,
-        `${handle.workflowId}:tokenize:${options.updateId ?? randomUUID()}`,
-      );
-    } catch (err) {
-      if (err instanceof InvalidPaymentMethodError) {
-        throw invalid([
-          { path: `method.${err.field}`, message: err.message.slice(err.field.length + 2) },
-        ]);
-      }
-      throw err;
-    }
+    const tokenized = await tokenizePaymentMethod({
+      gateway: ctx.paymentGateway,
+      method: input.method,
+      workflowId: handle.workflowId,
+      updateId: options.updateId,
+      field: 'method',
+      invalid,
+    });
     const result = await handle.executeUpdate(submitPaymentMethodUpdate, {
       args: [tokenized],
       ...options,
