@@ -296,16 +296,7 @@ export function payOrder(
   input: { orderId: string; method?: RawPaymentMethod },
   options: OrderCallOptions = {},
 ): Promise<PaymentOutcome> {
-  return refusing(async () => {
-    const handle = orderHandle(ctx, input.orderId);
-    const paymentMethod = input.method
-      ? await tokenize(ctx, handle, input.method, options)
-      : undefined;
-    return handle.executeUpdate(payOrderUpdate, {
-      args: [paymentMethod ? { paymentMethod } : {}],
-      ...options,
-    });
-  });
+  return sendPayment(ctx, payOrderUpdate, input, options);
 }
 
 /** Billing retry of an order in `payment_failed`, optionally with a new payment method. */
@@ -314,12 +305,22 @@ export function retryOrderPayment(
   input: { orderId: string; method?: RawPaymentMethod },
   options: OrderCallOptions = {},
 ): Promise<PaymentOutcome> {
+  return sendPayment(ctx, retryPaymentUpdate, input, options);
+}
+
+/** A payment or its retry: the method (if any) tokenized here, then the update. */
+function sendPayment(
+  ctx: OrderClientContext,
+  update: typeof payOrderUpdate | typeof retryPaymentUpdate,
+  input: { orderId: string; method?: RawPaymentMethod },
+  options: OrderCallOptions,
+): Promise<PaymentOutcome> {
   return refusing(async () => {
     const handle = orderHandle(ctx, input.orderId);
     const paymentMethod = input.method
       ? await tokenize(ctx, handle, input.method, options)
       : undefined;
-    return handle.executeUpdate(retryPaymentUpdate, {
+    return handle.executeUpdate(update, {
       args: [paymentMethod ? { paymentMethod } : {}],
       ...options,
     });
