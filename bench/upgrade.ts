@@ -4,7 +4,8 @@
  * Update that does nothing on a bare workflow, side by side on one dev server;
  * then the worker's resident memory with 1000 upgrades open.
  *
- *   npm run bench:upgrade     (BENCH_ACCOUNTS=60 BENCH_CONCURRENCY=10 BENCH_OPEN=1000)
+ *   npm run bench:upgrade     (BENCH_ACCOUNTS=60 BENCH_CONCURRENCY=10 BENCH_OPEN=1000;
+ *                              WORKER_MAX_CACHED_WORKFLOWS bounds the worker's cache)
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
@@ -64,6 +65,9 @@ async function main(): Promise<void> {
     namespace: 'default',
     taskQueue,
     db: bench.db,
+    ...(process.env.WORKER_MAX_CACHED_WORKFLOWS
+      ? { maxCachedWorkflows: Number(process.env.WORKER_MAX_CACHED_WORKFLOWS) }
+      : {}),
   });
   const bareQueue = `${taskQueue}-bare`;
   const bareWorker = await Worker.create({

@@ -83,6 +83,9 @@ async function main(): Promise<void> {
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     db,
     dataConverter,
+    ...(env.WORKER_MAX_CACHED_WORKFLOWS !== undefined
+      ? { maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS }
+      : {}),
   });
   // The hourly coupon expiry sweep; creating it again on the next start is a no-op.
   const scheduleConnection = await connectTemporal(connectionOptions);

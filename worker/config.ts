@@ -49,6 +49,8 @@ export const engineEnvSchema = z
     TEMPORAL_UI_PORT: portSchema.default(8233),
     EMBEDDED_POSTGRES_PORT: portSchema.default(5433),
     LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+    /** Open workflows the worker keeps in memory (about 1.8 MiB each, bench/RESULTS.md); unset: the SDK's default. */
+    WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
     // --- trial upgrade (issue 6) ---
     /** Who delivers verification codes; `dev` writes them to the DevOutboxMessage table. */
     VERIFICATION_PROVIDER: z.enum(['dev']).default('dev'),

@@ -45,6 +45,9 @@ async function main(): Promise<void> {
       taskQueue: env.TEMPORAL_TASK_QUEUE,
       db,
       dataConverter,
+      ...(env.WORKER_MAX_CACHED_WORKFLOWS !== undefined
+        ? { maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS }
+        : {}),
     });
     logger.info(
       {

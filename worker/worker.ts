@@ -14,6 +14,8 @@ export interface BillingWorkerOptions {
   interceptors?: WorkerOptions['interceptors'];
   /** Payload encryption (client/data-converter.ts); a pre-built bundle must include its failure converter. */
   dataConverter?: DataConverter;
+  /** Bound on open workflows cached in memory (WORKER_MAX_CACHED_WORKFLOWS). */
+  maxCachedWorkflows?: number;
   /** Activity options (tests inject faults or other ports here); default: the environment. */
   activities?: ActivitiesOptions;
 }
@@ -26,6 +28,9 @@ export async function createBillingWorker(options: BillingWorkerOptions): Promis
     activities: createActivities(options.db, options.activities),
     ...(options.interceptors ? { interceptors: options.interceptors } : {}),
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+    ...(options.maxCachedWorkflows !== undefined
+      ? { maxCachedWorkflows: options.maxCachedWorkflows }
+      : {}),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),
