@@ -112,6 +112,10 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
         { name: 'trial upgrade', description: 'Upgrading a trial account (seed 000)' },
         { name: 'promo codes', description: 'Add Funds > Promo Code, and redemptions' },
         { name: 'orders', description: 'Orders, their coupon, payment and renewal (seed 002)' },
+        {
+          name: 'bills',
+          description: 'Pay-as-you-go bills: settlement, retries, rollback, adjustment',
+        },
         { name: 'codec', description: 'Payload codec server for the Temporal UI' },
       ],
     },

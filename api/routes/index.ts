@@ -3,6 +3,7 @@
  * adds one file beside these and one line here.
  */
 import { accountRoutes } from './accounts';
+import { billRoutes } from './bills';
 import { orderRoutes } from './orders';
 import { trialUpgradeRoutes } from './trial-upgrade';
 import type { ApiRouteModule } from './types';
@@ -11,4 +12,5 @@ export const API_ROUTES: readonly ApiRouteModule[] = [
   trialUpgradeRoutes,
   accountRoutes,
   orderRoutes,
+  billRoutes,
 ];

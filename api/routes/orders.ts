@@ -27,6 +27,7 @@ import {
   retryOrderPayment,
   unsubscribeOrder,
 } from '../../client/orders';
+import { orderWorkflowId } from '../../workflows/ids';
 import { updateIdOf } from '../idempotency';
 import { decodeCursor, encodeCursor, PageQuerySchema, pageOf } from '../pagination';
 import { refusalsAsProblems } from './refusals';
@@ -161,6 +162,15 @@ export function orderRoutes(server: FastifyInstance, deps: ApiDeps): void {
   const app = server.withTypeProvider<ZodTypeProvider>();
   const { engine } = deps;
 
+  /** A call to one order's workflow: ended is order_closed (409), never started 404. */
+  const orderCall = <T>(orderId: string, run: () => Promise<T>, field?: (path: string) => string) =>
+    refusalsAsProblems(run, field, {
+      engine,
+      workflowId: orderWorkflowId(orderId),
+      closedCode: 'order_closed',
+      subject: `order ${orderId}`,
+    });
+
   app.post(
     '/v1/orders',
     {
@@ -193,7 +203,8 @@ export function orderRoutes(server: FastifyInstance, deps: ApiDeps): void {
         response: { 200: OrderStateSchema },
       },
     },
-    async (request) => refusalsAsProblems(() => getOrderState(engine, request.params.orderId)),
+    async (request) =>
+      orderCall(request.params.orderId, () => getOrderState(engine, request.params.orderId)),
   );
 
   app.post(
@@ -210,7 +221,7 @@ export function orderRoutes(server: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (request) =>
-      refusalsAsProblems(() =>
+      orderCall(request.params.orderId, () =>
         payOrder(
           engine,
           { orderId: request.params.orderId, ...request.body },
@@ -233,7 +244,7 @@ export function orderRoutes(server: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (request) =>
-      refusalsAsProblems(() =>
+      orderCall(request.params.orderId, () =>
         retryOrderPayment(
           engine,
           { orderId: request.params.orderId, ...request.body },
@@ -255,7 +266,7 @@ export function orderRoutes(server: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (request) =>
-      refusalsAsProblems(() =>
+      orderCall(request.params.orderId, () =>
         cancelOrder(
           engine,
           { orderId: request.params.orderId, reason: request.body.reason },
@@ -277,7 +288,7 @@ export function orderRoutes(server: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (request) =>
-      refusalsAsProblems(() =>
+      orderCall(request.params.orderId, () =>
         unsubscribeOrder(
           engine,
           { orderId: request.params.orderId, ...request.body },
@@ -300,7 +311,8 @@ export function orderRoutes(server: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (request, reply) => {
-      const renewed = await refusalsAsProblems(
+      const renewed = await orderCall(
+        request.params.orderId,
         () => renewOrder(engine, { orderId: request.params.orderId, ...request.body }),
         createField,
       );

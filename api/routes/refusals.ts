@@ -3,7 +3,9 @@
  * here they become problems, with each named field placed where the caller sent
  * it (`body.amount`, `body.method.number`).
  */
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { BillRefusal } from '../../client/bills';
+import type { EngineClientContext } from '../../client/trial-upgrade';
 import { OrderRefusal, toOrderRefusal } from '../../client/orders';
 import { ApiProblem, statusOfRefusal } from '../problems';
 
@@ -21,14 +23,43 @@ const CONFLICTS = new Set([
   'coupon_no_longer_usable',
 ]);
 
-/** Runs a client call; a refusal becomes a problem, `field` maps the client's paths to the request's. */
+/** The workflow a call goes to: an update to one that has ended is a 409, not a 404. */
+export interface CalledWorkflow {
+  engine: EngineClientContext;
+  workflowId: string;
+  /** order_closed, bill_closed */
+  closedCode: string;
+  /** How it reads: "order o-1". */
+  subject: string;
+}
+
+/**
+ * Runs a client call; a refusal becomes a problem, `field` maps the client's
+ * paths to the request's. With `workflow`, an update to an ended workflow is
+ * `<closedCode>` (409) and one never started is 404 naming the subject.
+ */
 export async function refusalsAsProblems<T>(
   run: () => Promise<T>,
   field: (path: string) => string = (path) => `body.${path}`,
+  workflow?: CalledWorkflow,
 ): Promise<T> {
   try {
     return await run();
   } catch (err) {
+    if (err instanceof WorkflowNotFoundError && workflow) {
+      const described = await workflow.engine.client.workflow
+        .getHandle(workflow.workflowId)
+        .describe()
+        .catch(() => null);
+      if (described) {
+        throw new ApiProblem(
+          409,
+          workflow.closedCode,
+          `The ${workflow.subject} has ended (${described.status.name}); nothing was done`,
+        );
+      }
+      throw new ApiProblem(404, 'not_found', `No ${workflow.subject}`);
+    }
     const refused: OrderRefusal | BillRefusal | null =
       err instanceof BillRefusal ? err : toOrderRefusal(err);
     if (!refused) throw err;

@@ -255,6 +255,12 @@ test('cancel releases the coupon; a paid order cannot be cancelled', async () =>
     balance: '10.00',
   });
   expect(await orderRow(api.engine.db, body.orderId)).toMatchObject({ status: 'cancelled' });
+  // The cancelled order's workflow has ended: paying it is a conflict, nothing charged.
+  const late = await api.call<Problem>('POST', `/v1/orders/${body.orderId}/pay`, { body: {} });
+  expect([late.status, late.body.code]).toEqual([409, 'order_closed']);
+  expect(await paymentsOf(api.engine.db, body.orderId)).toEqual([]);
+  const never = await api.call<Problem>('POST', '/v1/orders/ord-never/pay', { body: {} });
+  expect([never.status, never.body.code]).toEqual([404, 'not_found']);
 
   const paidBody = orderBody(accountId);
   await api.call('POST', '/v1/orders', { body: paidBody });
