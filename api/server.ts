@@ -116,6 +116,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
           name: 'bills',
           description: 'Pay-as-you-go bills: settlement, retries, rollback, adjustment',
         },
+        { name: 'coupons', description: 'Coupon list, details, sharing and deduction amounts' },
         { name: 'codec', description: 'Payload codec server for the Temporal UI' },
       ],
     },

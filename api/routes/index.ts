@@ -4,6 +4,7 @@
  */
 import { accountRoutes } from './accounts';
 import { billRoutes } from './bills';
+import { couponRoutes } from './coupons';
 import { orderRoutes } from './orders';
 import { trialUpgradeRoutes } from './trial-upgrade';
 import type { ApiRouteModule } from './types';
@@ -13,4 +14,5 @@ export const API_ROUTES: readonly ApiRouteModule[] = [
   accountRoutes,
   orderRoutes,
   billRoutes,
+  couponRoutes,
 ];

@@ -23,6 +23,9 @@ const CONFLICTS = new Set([
   'coupon_no_longer_usable',
 ]);
 
+/** Refusals naming something that is not there (or not visible to the caller). */
+const NOT_FOUND = new Set(['coupon_not_found', 'share_not_found', 'organization_not_found']);
+
 /** The workflow a call goes to: an update to one that has ended is a 409, not a 404. */
 export interface CalledWorkflow {
   engine: EngineClientContext;
@@ -69,7 +72,11 @@ export async function refusalsAsProblems<T>(
       : single
         ? [{ field: field(single), message: refused.message }]
         : undefined;
-    const status = CONFLICTS.has(refused.code) ? 409 : statusOfRefusal(refused.code);
+    const status = CONFLICTS.has(refused.code)
+      ? 409
+      : NOT_FOUND.has(refused.code)
+        ? 404
+        : statusOfRefusal(refused.code);
     const reasons = (refused.details as { reasons?: unknown }).reasons;
     throw new ApiProblem(
       status,
