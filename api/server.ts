@@ -111,6 +111,12 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
       tags: [
         { name: 'trial upgrade', description: 'Upgrading a trial account (seed 000)' },
         { name: 'promo codes', description: 'Add Funds > Promo Code, and redemptions' },
+        { name: 'orders', description: 'Orders, their coupon, payment and renewal (seed 002)' },
+        {
+          name: 'bills',
+          description: 'Pay-as-you-go bills: settlement, retries, rollback, adjustment',
+        },
+        { name: 'coupons', description: 'Coupon list, details, sharing and deduction amounts' },
         { name: 'codec', description: 'Payload codec server for the Temporal UI' },
       ],
     },

@@ -3,7 +3,16 @@
  * adds one file beside these and one line here.
  */
 import { accountRoutes } from './accounts';
+import { billRoutes } from './bills';
+import { couponRoutes } from './coupons';
+import { orderRoutes } from './orders';
 import { trialUpgradeRoutes } from './trial-upgrade';
 import type { ApiRouteModule } from './types';
 
-export const API_ROUTES: readonly ApiRouteModule[] = [trialUpgradeRoutes, accountRoutes];
+export const API_ROUTES: readonly ApiRouteModule[] = [
+  trialUpgradeRoutes,
+  accountRoutes,
+  orderRoutes,
+  billRoutes,
+  couponRoutes,
+];

@@ -3,7 +3,14 @@
  * adds one file beside these and one line here.
  */
 import { accountCommands } from './accounts';
+import { billCommands } from './bills';
+import { orderCommands } from './orders';
 import { trialUpgradeCommands } from './trial-upgrade';
 import type { CliModule } from './types';
 
-export const CLI_COMMANDS: readonly CliModule[] = [trialUpgradeCommands, accountCommands];
+export const CLI_COMMANDS: readonly CliModule[] = [
+  trialUpgradeCommands,
+  accountCommands,
+  orderCommands,
+  billCommands,
+];
