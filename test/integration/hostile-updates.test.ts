@@ -1,13 +1,20 @@
 /**
  * Issue 9, bad input through real updates (the unit-level fuzz is
  * test/unit/reliability/fuzz-contracts.test.ts): malformed, oversized, wrongly
- * typed and unicode look-alike inputs sent to running trial-upgrade and order
- * workflows, both through the client functions and raw (bypassing the client's
+ * typed and unicode look-alike inputs sent to running trial-upgrade, order and
+ * bill workflows, both through the client functions and raw (bypassing the client's
  * own checks, as a hostile caller of Temporal would). Each is refused
  * `invalid_input` naming the field by the update validator, nothing is written,
  * and the workflow keeps running and completes afterwards.
  */
 import type { Worker } from '@temporalio/worker';
+import {
+  adjustBill,
+  BillRefusal,
+  cancelBillPayment,
+  retryBillPayment,
+  settleBill,
+} from '../../client/bills';
 import { createOrder, OrderRefusal, orderHandle, payOrder } from '../../client/orders';
 import {
   confirmUpgrade,
@@ -20,7 +27,12 @@ import {
   toRefusal,
   verifyCode,
 } from '../../client/trial-upgrade';
-import { trialUpgradeWorkflowId } from '../../workflows/ids';
+import {
+  adjustBillUpdate,
+  cancelPaymentUpdate,
+  rollbackBillUpdate,
+} from '../../workflows/bill/messages';
+import { billWorkflowId, trialUpgradeWorkflowId } from '../../workflows/ids';
 import { cancelOrderUpdate, payOrderUpdate } from '../../workflows/order/messages';
 import {
   submitCompanyAddressUpdate,
@@ -36,6 +48,7 @@ import {
   newTestPhone,
   readDeliveredCode,
 } from '../support/trial-upgrade-steps';
+import { billAccount, card, DEV_TEST_CARDS, gateway } from './bill/support';
 import { createPayingAccount } from './order/support';
 
 jest.setTimeout(90_000);
@@ -60,7 +73,8 @@ async function invalidFields(promise: Promise<unknown>): Promise<string[]> {
   try {
     await promise;
   } catch (err) {
-    const refused = err instanceof OrderRefusal ? err : toRefusal(err);
+    const refused =
+      err instanceof OrderRefusal || err instanceof BillRefusal ? err : toRefusal(err);
     if (!refused) throw err;
     expect(refused.code).toBe('invalid_input');
     // An unexpected key is reported at the object's own path, naming the key in the message.
@@ -225,5 +239,91 @@ describe('order updates', () => {
     expect((await handle.describe()).status.name).toBe('RUNNING');
     expect(await payOrder(ctx, { orderId })).toMatchObject({ paid: true });
     expect(await engine.db.payment.count({ where: { accountId } })).toBe(1);
+  });
+});
+
+describe('bill updates', () => {
+  test('hostile adjustments, reasons and cards are refused naming the field; nothing written; the bill settles afterwards', async () => {
+    const accountId = await billAccount(engine.db, {
+      automaticRecharge: true,
+      cardNumber: DEV_TEST_CARDS.declined,
+    });
+    const billId = uid('bill');
+    const failed = await settleBill(engine, {
+      billId,
+      accountId,
+      commodityCode: 'ecs',
+      amount: '12.00',
+      currency: 'USD',
+    });
+    expect(failed).toMatchObject({ stage: 'payment_failed' });
+    const snapshot = async () => ({
+      bill: await engine.db.bill.findUniqueOrThrow({ where: { id: billId } }),
+      account: await engine.db.account.findUniqueOrThrow({ where: { id: accountId } }),
+      payments: await engine.db.payment.count({ where: { accountId } }),
+      funds: await engine.db.fundsMovement.count({ where: { accountId } }),
+      methods: await engine.db.paymentMethod.count({ where: { accountId } }),
+    });
+    const before = await snapshot();
+    const handle = engine.client.workflow.getHandle(billWorkflowId(billId));
+
+    // Through the client functions.
+    expect(
+      await invalidFields(adjustBill(engine, { billId, adjustedAmount: '１０.００', reason: 'x' })),
+    ).toEqual(['adjustedAmount']);
+    expect(
+      await invalidFields(adjustBill(engine, { billId, adjustedAmount: '1e3', reason: 'x' })),
+    ).toEqual(['adjustedAmount']);
+    expect(
+      await invalidFields(cancelBillPayment(engine, { billId, reason: 'r'.repeat(10_000) })),
+    ).toEqual(['reason']);
+    expect(
+      await invalidFields(
+        retryBillPayment(
+          { ...engine, paymentGateway: gateway },
+          { billId, paymentMethod: card('4000\u00a00000\u00a00000\u00a00002') },
+        ),
+      ),
+    ).toContainEqual(expect.stringContaining('number'));
+    // Raw, past the client's checks.
+    const raw: Array<[() => Promise<unknown>, string]> = [
+      [
+        () =>
+          handle.executeUpdate(adjustBillUpdate, {
+            args: [{ adjustedAmount: 10 as never, reason: 'x' }],
+          }),
+        'adjustedAmount',
+      ],
+      [
+        () =>
+          handle.executeUpdate(adjustBillUpdate, {
+            args: [{ adjustedAmount: '-5.00', reason: 'x' }],
+          }),
+        'adjustedAmount',
+      ],
+      [() => handle.executeUpdate(cancelPaymentUpdate, { args: [{ reason: '' }] }), 'reason'],
+      [
+        () => handle.executeUpdate(rollbackBillUpdate, { args: [{ reason: { $ne: 1 } as never }] }),
+        'reason',
+      ],
+      [
+        () =>
+          handle.executeUpdate(rollbackBillUpdate, {
+            args: [{ reason: 'ok', amount: '0' } as never],
+          }),
+        'Unrecognized key: "amount"',
+      ],
+    ];
+    for (const [send, field] of raw) {
+      expect(await invalidFields(send())).toContainEqual(expect.stringContaining(field));
+    }
+
+    expect(await snapshot()).toEqual(before);
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    const settled = await retryBillPayment(
+      { ...engine, paymentGateway: gateway },
+      { billId, paymentMethod: card(DEV_TEST_CARDS.success) },
+    );
+    expect(settled).toMatchObject({ stage: 'settled', charged: '12.00' });
   });
 });
