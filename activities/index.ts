@@ -4,7 +4,9 @@ import { createLedgerActivities } from './ledger/activities';
 import { createOrderActivities } from './orders/activities';
 import { createProvisioningActivities, createProvisioningProvider } from './provisioning';
 import type { ProvisioningProvider } from './provisioning/ports';
+import type { CodeAttemptLimits } from './ledger/attempts';
 import {
+  codeAttemptSettingsFromEnv,
   faultSettingsFromEnv,
   orderSettingsFromEnv,
   upgradeSettingsFromEnv,
@@ -21,6 +23,8 @@ export interface ActivitiesOptions {
   provisioning?: ProvisioningProvider;
   /** Injected faults (activities/faults.ts); default PAYMENT_FAULT / PROVISIONING_FAULT. */
   faults?: Partial<FaultSettings>;
+  /** Failed code attempts allowed per account; default CODE_ATTEMPT_MAX / CODE_ATTEMPT_WINDOW. */
+  codeAttempts?: CodeAttemptLimits;
 }
 
 /** Every activity the worker registers, bound to one database. */
@@ -35,7 +39,7 @@ export function createActivities(db: Database, options: ActivitiesOptions = {}) 
   );
   return {
     ...createUpgradeActivities(db, { ...options.upgrade, gateway }),
-    ...createLedgerActivities(db),
+    ...createLedgerActivities(db, options.codeAttempts ?? codeAttemptSettingsFromEnv()),
     ...createOrderActivities(db),
     ...createProvisioningActivities({
       provider: withProvisioningFault(

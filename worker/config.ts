@@ -1,6 +1,7 @@
 import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
 import type { Fault } from '../activities/faults';
+import type { CodeAttemptLimits } from '../activities/ledger/attempts';
 
 /** Every environment variable the engine reads; `.env.example` documents each one. */
 const portSchema = z.coerce.number().int().min(1).max(65535);
@@ -93,6 +94,10 @@ export const engineEnvSchema = z
     PROVISIONING_FAULT: z.enum(['none', 'fail', 'timeout', 'slow']).default('none'),
     PROVISIONING_FAULT_DELAY: durationSchema('2 seconds'),
     PROVISIONING_FAULT_COUNT: z.coerce.number().int().min(1).optional(),
+    // --- abuse limits (issue 9; activities/ledger/attempts.ts) ---
+    /** Failed promo / coupon code attempts one account may make within CODE_ATTEMPT_WINDOW. */
+    CODE_ATTEMPT_MAX: z.coerce.number().int().min(1).max(1000).default(10),
+    CODE_ATTEMPT_WINDOW: durationSchema('1 hour'),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.TEMPORAL_TLS_CERT_PATH) !== Boolean(env.TEMPORAL_TLS_KEY_PATH)) {
@@ -199,4 +204,15 @@ export function faultSettings(env: EngineEnv): FaultSettings {
 
 export function faultSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): FaultSettings {
   return faultSettings(parseEngineEnv(env));
+}
+
+/** Abuse limit on code guessing (activities/ledger/attempts.ts). */
+export function codeAttemptSettings(env: EngineEnv): CodeAttemptLimits {
+  return { maxFailures: env.CODE_ATTEMPT_MAX, windowMs: env.CODE_ATTEMPT_WINDOW };
+}
+
+export function codeAttemptSettingsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): CodeAttemptLimits {
+  return codeAttemptSettings(parseEngineEnv(env));
 }

@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import type { Database } from '../database';
 import { drawDownBill } from './bills';
 import { returnBillPayment, ReturnBillPaymentSchema } from './bill-returns';
+import { DEFAULT_CODE_ATTEMPT_LIMITS, type CodeAttemptLimits } from './attempts';
 import { checkCode, redeemCode } from './codes';
 import { checkLedgerConsistency } from './consistency';
 import { expireCoupons, invalidateCoupon } from './expiry';
@@ -33,10 +34,13 @@ function edge<I, R>(schema: z.ZodType<I>, run: (input: I) => Promise<R>): (input
   };
 }
 
-export function createLedgerActivities(db: Database) {
+export function createLedgerActivities(
+  db: Database,
+  codeAttempts: CodeAttemptLimits = DEFAULT_CODE_ATTEMPT_LIMITS,
+) {
   return {
-    checkCode: edge(S.CheckCodeSchema, (i) => checkCode(db, i)),
-    redeemCode: edge(S.RedeemCodeSchema, (i) => redeemCode(db, i)),
+    checkCode: edge(S.CheckCodeSchema, (i) => checkCode(db, i, codeAttempts)),
+    redeemCode: edge(S.RedeemCodeSchema, (i) => redeemCode(db, i, codeAttempts)),
     addFunds: edge(S.AddFundsSchema, (i) => addFunds(db, i)),
     freezeCouponForOrder: edge(S.OrderCouponSchema, (i) => freezeCouponForOrder(db, i)),
     releaseCoupon: edge(S.ReleaseSchema, (i) => releaseCoupon(db, i)),

@@ -21,6 +21,12 @@ import {
 } from '../../domain';
 import type { Account, RedemptionCode } from '../../generated/prisma/client';
 import type { Database } from '../database';
+import {
+  DEFAULT_CODE_ATTEMPT_LIMITS,
+  recordFailedAttempt,
+  refuseIfTooManyAttempts,
+  type CodeAttemptLimits,
+} from './attempts';
 import { lockAccounts, lockRedemptionCode } from './locks';
 import { changeCoupon, moveFunds } from './movements';
 import { runOperation, runReadOnly, type Tx } from './operation';
@@ -38,9 +44,14 @@ interface JudgedCode {
   coupon: Coupon | null;
 }
 
-export async function checkCode(db: Database, input: CheckCodeInput): Promise<CodeCheck> {
-  return runReadOnly(db, async (tx) => {
+export async function checkCode(
+  db: Database,
+  input: CheckCodeInput,
+  limits: CodeAttemptLimits = DEFAULT_CODE_ATTEMPT_LIMITS,
+): Promise<CodeCheck> {
+  const check = await runReadOnly(db, async (tx): Promise<CodeCheck> => {
     try {
+      await refuseIfTooManyAttempts(tx, input.accountId, input.at, limits);
       const judged = await judgeCode(tx, input);
       return {
         ok: true,
@@ -53,12 +64,40 @@ export async function checkCode(db: Database, input: CheckCodeInput): Promise<Co
       };
     } catch (err) {
       if (!(err instanceof LedgerRefusal)) throw err;
-      return { ok: false, code: input.code, reason: err.code, message: err.message };
+      const retryAt = err.details['retryAt'];
+      return {
+        ok: false,
+        code: input.code,
+        reason: err.code,
+        message: err.message,
+        ...(typeof retryAt === 'string' ? { retryAt } : {}),
+      };
     }
   });
+  if (!check.ok) await recordFailedAttempt(db, input.accountId, input.at, check.reason);
+  return check;
 }
 
-export async function redeemCode(db: Database, input: RedeemCodeInput): Promise<RedeemCodeResult> {
+export async function redeemCode(
+  db: Database,
+  input: RedeemCodeInput,
+  limits: CodeAttemptLimits = DEFAULT_CODE_ATTEMPT_LIMITS,
+): Promise<RedeemCodeResult> {
+  try {
+    return await redeemCodeOnce(db, input, limits);
+  } catch (err) {
+    if (err instanceof LedgerRefusal) {
+      await recordFailedAttempt(db, input.accountId, input.at, err.code);
+    }
+    throw err;
+  }
+}
+
+async function redeemCodeOnce(
+  db: Database,
+  input: RedeemCodeInput,
+  limits: CodeAttemptLimits,
+): Promise<RedeemCodeResult> {
   const { accountId, code, purpose, operationKey } = input;
   return runOperation(
     db,
@@ -67,6 +106,8 @@ export async function redeemCode(db: Database, input: RedeemCodeInput): Promise<
       if (!(await lockAccounts(tx, [accountId])).has(accountId)) {
         throw new LedgerRefusal('account_not_found', `no account ${accountId}`, { accountId });
       }
+      // Before the code is looked up: a locked-out guesser learns nothing.
+      await refuseIfTooManyAttempts(tx, accountId, input.at, limits);
       await lockRedemptionCode(tx, code);
       const judged = await judgeCode(tx, input);
       checkPurpose(judged, purpose);

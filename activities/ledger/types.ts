@@ -42,7 +42,9 @@ export type LedgerRefusalCode =
   | 'deduction_exceeds_quote' // a deduction larger than the one quoted when the coupon was frozen
   | 'coupon_already_invalid'
   | 'currency_mismatch' // funds in another currency than the account's
-  | 'account_not_in_organization';
+  | 'account_not_in_organization'
+  // Abuse limits (issue 9): details { accountId, retryAt }
+  | 'too_many_attempts';
 
 // ---- codes (promo codes and coupon codes) -----------------------------------
 
@@ -71,7 +73,14 @@ export type CodeCheck =
       couponKind?: CouponKind;
       servesTrialUpgrade: boolean;
     }
-  | { ok: false; code: string; reason: LedgerRefusalCode; message: string };
+  | {
+      ok: false;
+      code: string;
+      reason: LedgerRefusalCode;
+      message: string;
+      /** too_many_attempts: when the account may try a code again. */
+      retryAt?: string;
+    };
 
 export interface RedeemCodeInput extends CheckCodeInput {
   purpose: RedemptionPurpose;

@@ -11,11 +11,13 @@ import type {
   ActivityExecuteInput,
   Next,
 } from '@temporalio/worker';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import type { Context } from '@temporalio/activity';
 import { createDatabase } from '../../activities/database';
 import { parseKeyring } from '../../client/codec';
 import { engineDataConverter } from '../../client/data-converter';
+import { parseEngineEnv } from '../../worker/config';
+import { createEngineLogger, runtimeOptions } from '../../worker/logging';
 import { createBillingWorker } from '../../worker/worker';
 
 const need = (name: string): string => {
@@ -47,6 +49,11 @@ class CrashInterceptor implements ActivityInboundCallsInterceptor {
 }
 
 async function main(): Promise<void> {
+  // The production logger (worker/main.ts): pino JSON on stdout at LOG_LEVEL.
+  const { LOG_LEVEL } = parseEngineEnv();
+  Runtime.install(
+    runtimeOptions(createEngineLogger(LOG_LEVEL), { LOG_LEVEL, METRICS_BIND_ADDRESS: 'off' }),
+  );
   const db = createDatabase(need('CRASH_DATABASE_URL'));
   const connection = await NativeConnection.connect({ address: need('CRASH_TEMPORAL_ADDRESS') });
   const worker = await createBillingWorker({

@@ -25,6 +25,8 @@ export function startWorkerProcess(options: {
   taskQueue: string;
   /** `<activityType>:before` or `<activityType>:after`: the process SIGKILLs itself there. */
   crashAt?: string;
+  /** The worker's pino log level (its JSON lines are in `output()`); default WARN. */
+  logLevel?: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }): WorkerProcess {
   // node itself (with tsx as a loader), so a SIGKILL ends the very process we watch.
   const child = spawn(
@@ -40,7 +42,7 @@ export function startWorkerProcess(options: {
         CRASH_WORKFLOW_BUNDLE: process.env[TEST_ENV.workflowBundle] ?? '',
         CRASH_AT: options.crashAt ?? '',
         CRASH_PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
-        LOG_LEVEL: 'WARN',
+        LOG_LEVEL: options.logLevel ?? 'WARN',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },

@@ -482,7 +482,10 @@ export async function trialUpgrade(input: TrialUpgradeInput): Promise<TrialUpgra
             throw err;
           }
           if (!checked.ok) {
-            throw refusal(checked.reason, `code: ${checked.message}`, { field: 'code' });
+            throw refusal(checked.reason, `code: ${checked.message}`, {
+              field: 'code',
+              ...(checked.retryAt ? { retryAt: checked.retryAt } : {}),
+            });
           }
           state.promo = {
             code: checked.code,
