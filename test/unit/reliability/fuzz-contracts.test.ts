@@ -76,7 +76,10 @@ const notNumber = fc.oneof(
   fc.constant(Number.NaN),
   fc.array(fc.integer(), { maxLength: 2 }),
 );
-const oversized = (min: number) => fc.string({ minLength: min, maxLength: min + 2000 });
+// Fenced by non-space characters: schemas trim, and a mostly-blank string would
+// shrink back under its limit (a fuzzer-found false alarm).
+const oversized = (min: number) =>
+  fc.string({ minLength: min, maxLength: min + 2000 }).map((s) => `x${s}x`);
 /** Injection and control text: refused wherever a code, id, phone or amount is expected. */
 const hostileText = fc.constantFrom(
   '\'; DROP TABLE "Coupon"; --',
@@ -365,6 +368,8 @@ describe.each(Object.entries(CONTRACTS))('%s', (_name, contract) => {
         fc.constantFrom('number', 'cvc', '__proto__x', 'constructor', 'isAdmin', 'code'),
         fc.anything(),
         (key, value) => {
+          // An extra field only: a contract's own field (promo step: `code`) is attacked above.
+          if (key in (contract.valid as object)) return;
           const input = { ...contract.valid, [key]: value };
           if (STRIPPING.has(contract.schema)) {
             // A plain (non-strict) object: the key never reaches the parsed value.
