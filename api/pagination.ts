@@ -44,3 +44,28 @@ export function decodeCursor<T extends z.ZodType>(cursor: string, schema: T): z.
     errors: [{ field: 'query.cursor', message: 'not a cursor of this list' }],
   });
 }
+
+const AfterCursorSchema = z.object({ after: z.string() });
+
+/**
+ * One page of a list held in memory, ordered by a string key (code-unit order);
+ * the cursor is the last key shown, so a page never repeats or skips a row when
+ * rows before it leave the list.
+ */
+export function pageByKey<T>(
+  rows: readonly T[],
+  keyOf: (row: T) => string,
+  page: { limit: number; cursor?: string | undefined },
+): { items: T[]; nextCursor: string | null } {
+  const after = page.cursor ? decodeCursor(page.cursor, AfterCursorSchema).after : null;
+  const rest = rows
+    .map((row) => ({ row, key: keyOf(row) }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .filter(({ key }) => after === null || key > after);
+  const shown = rest.slice(0, page.limit);
+  const last = shown[shown.length - 1];
+  return {
+    items: shown.map(({ row }) => row),
+    nextCursor: rest.length > page.limit && last ? encodeCursor({ after: last.key }) : null,
+  };
+}

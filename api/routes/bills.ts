@@ -22,7 +22,7 @@ import {
 import { BillWorkflowInputSchema } from '../../workflows/bill/contracts';
 import { billWorkflowId } from '../../workflows/ids';
 import { updateIdOf } from '../idempotency';
-import { decodeCursor, encodeCursor, PageQuerySchema, pageOf } from '../pagination';
+import { pageByKey, PageQuerySchema, pageOf } from '../pagination';
 import { refusalsAsProblems } from './refusals';
 import type { ApiDeps } from './types';
 
@@ -97,8 +97,6 @@ const BillStateSchema = z
       .nullable(),
   })
   .meta({ id: 'BillState' });
-
-const CursorSchema = z.object({ after: z.string() });
 
 export function billRoutes(server: FastifyInstance, deps: ApiDeps): void {
   const app = server.withTypeProvider<ZodTypeProvider>();
@@ -258,20 +256,16 @@ export function billRoutes(server: FastifyInstance, deps: ApiDeps): void {
     },
     async (request) => {
       const { limit, cursor, accountId } = request.query;
-      const after = cursor ? decodeCursor(cursor, CursorSchema).after : null;
-      const stuck = (await listBillsInPaymentFailed(engine, accountId ? { accountId } : {}))
-        .sort((a, b) => (a.billId < b.billId ? -1 : a.billId > b.billId ? 1 : 0))
-        .filter((b) => after === null || b.billId > after);
-      const items = stuck.slice(0, limit).map((b) => ({
-        billId: b.billId,
-        workflowId: b.workflowId,
-        accountId: b.accountId,
-        startedAt: b.startTime.toISOString(),
-      }));
-      const last = items[items.length - 1];
+      const stuck = await listBillsInPaymentFailed(engine, accountId ? { accountId } : {});
+      const page = pageByKey(stuck, (b) => b.billId, { limit, cursor });
       return {
-        items,
-        nextCursor: stuck.length > limit && last ? encodeCursor({ after: last.billId }) : null,
+        items: page.items.map((b) => ({
+          billId: b.billId,
+          workflowId: b.workflowId,
+          accountId: b.accountId,
+          startedAt: b.startTime.toISOString(),
+        })),
+        nextCursor: page.nextCursor,
       };
     },
   );

@@ -29,7 +29,7 @@ import {
 } from '../../client/orders';
 import { orderWorkflowId } from '../../workflows/ids';
 import { updateIdOf } from '../idempotency';
-import { decodeCursor, encodeCursor, PageQuerySchema, pageOf } from '../pagination';
+import { pageByKey, PageQuerySchema, pageOf } from '../pagination';
 import { refusalsAsProblems } from './refusals';
 import type { ApiDeps } from './types';
 
@@ -155,8 +155,6 @@ const RenewBodySchema = z.strictObject({
 /** The client validates `{ order: {...}, paymentWindowMs }`; the request's body is flat. */
 const createField = (path: string): string =>
   `body.${path.replace(/^order\./, '').replace(/^paymentWindowMs$/, 'paymentWindow')}`;
-
-const CursorSchema = z.object({ after: z.string() });
 
 export function orderRoutes(server: FastifyInstance, deps: ApiDeps): void {
   const app = server.withTypeProvider<ZodTypeProvider>();
@@ -346,20 +344,16 @@ export function orderRoutes(server: FastifyInstance, deps: ApiDeps): void {
     },
     async (request) => {
       const { limit, cursor, accountId } = request.query;
-      const after = cursor ? decodeCursor(cursor, CursorSchema).after : null;
-      const stuck = (await listOrdersInPaymentFailed(engine, accountId ? { accountId } : {}))
-        .sort((a, b) => (a.orderId < b.orderId ? -1 : a.orderId > b.orderId ? 1 : 0))
-        .filter((o) => after === null || o.orderId > after);
-      const items = stuck.slice(0, limit).map((o) => ({
-        orderId: o.orderId,
-        workflowId: o.workflowId,
-        accountId: o.accountId,
-        startedAt: o.startTime.toISOString(),
-      }));
-      const last = items[items.length - 1];
+      const stuck = await listOrdersInPaymentFailed(engine, accountId ? { accountId } : {});
+      const page = pageByKey(stuck, (o) => o.orderId, { limit, cursor });
       return {
-        items,
-        nextCursor: stuck.length > limit && last ? encodeCursor({ after: last.orderId }) : null,
+        items: page.items.map((o) => ({
+          orderId: o.orderId,
+          workflowId: o.workflowId,
+          accountId: o.accountId,
+          startedAt: o.startTime.toISOString(),
+        })),
+        nextCursor: page.nextCursor,
       };
     },
   );
