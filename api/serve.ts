@@ -3,7 +3,7 @@
  * Temporal client with the engine's data converter, the pino logger, and the
  * configured host and port.
  */
-import { Client, type ConnectionOptions } from '@temporalio/client';
+import { Client, type ClientPlugin, type ConnectionOptions } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Database } from '../activities/database';
 import type { Keyring } from '../client/codec';
@@ -34,6 +34,8 @@ export async function startApi(options: {
   db: Database;
   keyring: Keyring;
   logger: Logger;
+  /** Client plugins, e.g. tracing (worker/tracing.ts): API calls start the traces. */
+  plugins?: ClientPlugin[];
   devUiToken?: string;
 }): Promise<RunningApi> {
   const { env } = options;
@@ -42,6 +44,7 @@ export async function startApi(options: {
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
     dataConverter: engineDataConverter(options.keyring),
+    plugins: options.plugins ?? [],
   });
   const app = await buildApiServer({
     db: options.db,

@@ -14,6 +14,7 @@ import { seedReferenceData } from '../prisma/seed-data';
 import { ConfigError, parseEngineEnv } from '../worker/config';
 import { createBillingWorker } from '../worker/worker';
 import { createEngineLogger, runtimeOptions } from '../worker/logging';
+import { tracingFromEnv } from '../worker/tracing';
 import { COUPON_EXPIRY_SCHEDULE_ID, ensureCouponExpirySchedule } from '../worker/schedules';
 import { startEmbeddedPostgres } from './lib/embedded-postgres';
 import { migrateDeploy } from './lib/migrate';
@@ -30,6 +31,9 @@ async function main(): Promise<void> {
   // SDK, worker and API logs as JSON through pino (secrets redacted); runtime metrics on Prometheus.
   const logger = createEngineLogger(env.LOG_LEVEL);
   Runtime.install(runtimeOptions(logger, env));
+  const tracing = tracingFromEnv(env);
+  if (tracing) stops.push(tracing.shutdown);
+  const plugins = tracing ? [tracing.plugin] : [];
   // The dev UI has no sign-in, so it cannot send the codec server a bearer token:
   // it gets a secret codec path of this run instead (api/codec-server.ts).
   const devUiToken = randomBytes(18).toString('base64url');
@@ -83,6 +87,7 @@ async function main(): Promise<void> {
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     db,
     dataConverter,
+    plugins,
     ...(env.WORKER_MAX_CACHED_WORKFLOWS !== undefined
       ? { maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS }
       : {}),
@@ -95,6 +100,7 @@ async function main(): Promise<void> {
       connection: scheduleConnection,
       namespace: env.TEMPORAL_NAMESPACE,
       dataConverter,
+      plugins,
     }),
     { taskQueue: env.TEMPORAL_TASK_QUEUE },
   );
@@ -105,6 +111,7 @@ async function main(): Promise<void> {
     db,
     keyring,
     logger,
+    plugins,
     ...(env.TEMPORAL_ADDRESS ? {} : { devUiToken }),
   });
   stops.push(api.close);
@@ -122,6 +129,7 @@ async function main(): Promise<void> {
       `  HTTP API        ${api.url} (docs ${api.url}/docs, OpenAPI ${api.url}/openapi.json)`,
       `  Codec server    ${api.url}/codec (payloads encrypted with key ${keyring.activeKeyId})`,
       `  Metrics         ${env.METRICS_BIND_ADDRESS === 'off' ? 'off' : `http://${env.METRICS_BIND_ADDRESS}/metrics`}`,
+      `  Tracing         ${tracing ? tracing.description : 'off (OTEL_TRACES_EXPORTER)'}`,
       `  Schedule        ${COUPON_EXPIRY_SCHEDULE_ID} (hourly, ${expirySchedule})`,
       '  Development API keys (new at every start; send as "Authorization: Bearer <key>"):',
       ...devKeys.map((k) => `    ${k.scopes.join('+').padEnd(12)} ${k.key}`),

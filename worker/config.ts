@@ -87,6 +87,14 @@ export const engineEnvSchema = z
       .string()
       .regex(/^(off|[A-Za-z0-9.-]+:\d{1,5})$/, 'must be host:port, e.g. 127.0.0.1:9464, or off')
       .default('127.0.0.1:9464'),
+    /** Workflow, activity and client spans (worker/tracing.ts): none, otlp or console. */
+    OTEL_TRACES_EXPORTER: z.enum(['none', 'otlp', 'console']).default('none'),
+    /** Base URL of an OTLP/HTTP collector (spans go to <url>/v1/traces). */
+    OTEL_EXPORTER_OTLP_ENDPOINT: z
+      .string()
+      .regex(/^https?:\/\/\S+$/, 'must be an http(s):// URL, e.g. http://localhost:4318')
+      .optional(),
+    OTEL_SERVICE_NAME: z.string().min(1).default('billing-engine'),
     // --- injected faults (issue 9; activities/faults.ts): off unless set ---
     PAYMENT_FAULT: z.enum(['none', 'fail', 'timeout', 'slow']).default('none'),
     PAYMENT_FAULT_DELAY: durationSchema('2 seconds'),

@@ -11,6 +11,7 @@ import { engineDataConverter, payloadKeyring } from '../client/data-converter';
 import { ConfigError, parseEngineEnv } from './config';
 import { createEngineLogger, runtimeOptions } from './logging';
 import { ensureCouponExpirySchedule } from './schedules';
+import { tracingFromEnv } from './tracing';
 import { createBillingWorker } from './worker';
 
 async function main(): Promise<void> {
@@ -27,12 +28,15 @@ async function main(): Promise<void> {
   }
   const logger = createEngineLogger(env.LOG_LEVEL);
   Runtime.install(runtimeOptions(logger, env));
+  const tracing = tracingFromEnv(env);
+  const plugins = tracing ? [tracing.plugin] : [];
   const dataConverter = engineDataConverter(payloadKeyring(env));
   const connectionOptions = await temporalConnectionOptions(env, env.TEMPORAL_ADDRESS);
   const client = new Client({
     connection: await connectTemporal(connectionOptions),
     namespace: env.TEMPORAL_NAMESPACE,
     dataConverter,
+    plugins,
   });
   await checkDatabaseReachable(env.DATABASE_URL);
   const db = createDatabase(env.DATABASE_URL);
@@ -45,6 +49,7 @@ async function main(): Promise<void> {
       taskQueue: env.TEMPORAL_TASK_QUEUE,
       db,
       dataConverter,
+      plugins,
       ...(env.WORKER_MAX_CACHED_WORKFLOWS !== undefined
         ? { maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS }
         : {}),
@@ -62,6 +67,7 @@ async function main(): Promise<void> {
     await connection.close();
     await client.connection.close();
     await db.$disconnect();
+    await tracing?.shutdown();
   }
 }
 

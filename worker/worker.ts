@@ -1,5 +1,10 @@
 import type { DataConverter } from '@temporalio/common';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import {
+  NativeConnection,
+  Worker,
+  type WorkerOptions,
+  type WorkerPlugin,
+} from '@temporalio/worker';
 import { createActivities, type ActivitiesOptions } from '../activities';
 import type { Database } from '../activities/database';
 
@@ -16,6 +21,8 @@ export interface BillingWorkerOptions {
   dataConverter?: DataConverter;
   /** Bound on open workflows cached in memory (WORKER_MAX_CACHED_WORKFLOWS). */
   maxCachedWorkflows?: number;
+  /** Plugins, e.g. OpenTelemetry tracing (worker/tracing.ts); a pre-built bundle must be built with them. */
+  plugins?: WorkerPlugin[];
   /** Activity options (tests inject faults or other ports here); default: the environment. */
   activities?: ActivitiesOptions;
 }
@@ -27,6 +34,7 @@ export async function createBillingWorker(options: BillingWorkerOptions): Promis
     taskQueue: options.taskQueue,
     activities: createActivities(options.db, options.activities),
     ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+    ...(options.plugins ? { plugins: options.plugins } : {}),
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     ...(options.maxCachedWorkflows !== undefined
       ? { maxCachedWorkflows: options.maxCachedWorkflows }
