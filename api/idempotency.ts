@@ -33,6 +33,16 @@ export function updateIdOf(state: IdempotencyState | undefined): { updateId?: st
   return state ? { updateId: `api:${state.apiKeyId}:${state.key}` } : {};
 }
 
+/**
+ * The ledger operation key of a mutation sent under this key (one per API key and
+ * Idempotency-Key), for operations that run in the ledger rather than a workflow.
+ */
+export function ledgerOperationKey(state: IdempotencyState | undefined): string {
+  const { updateId } = updateIdOf(state);
+  if (!updateId) throw new ApiProblem(400, 'invalid_input', 'Idempotency-Key is required');
+  return updateId;
+}
+
 /** JSON with sorted keys, so that the same body hashes the same however it is written. */
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;

@@ -9,6 +9,7 @@ import { Command } from 'commander';
 import { CLI_COMMANDS } from './cli/index';
 import { ApiError, createApiClient, type ApiClient } from './cli/http';
 import { createOutput, type Output } from './cli/output';
+import { CliUsageError } from './cli/types';
 
 interface GlobalOptions {
   apiUrl: string;
@@ -70,6 +71,10 @@ export async function runCli(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return 0;
   } catch (err) {
+    if (err instanceof CliUsageError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      return 2;
+    }
     if (!(err instanceof ApiError)) throw err;
     const { problem } = err;
     const lines = [`error: ${problem.code}: ${problem.detail}`];

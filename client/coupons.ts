@@ -1,170 +1,152 @@
 /**
- * Read side of the coupon and funds ledgers, for signup services, ops and the demo:
- * an account's balances, its coupons with every movement, its funds movements, and
- * the charges and refunds sent to the payment gateway. Read-only queries on the
- * engine's database; every change goes through a workflow (redeem a promo or
- * coupon code: `addFundsWithPromoCode`; spend: orders and bills).
+ * Typed client of the coupon ledger (seed 002 §Coupon list, §Sharing): an
+ * account's coupons (its own and those shared with it) with the seed's filters
+ * and paging, a coupon's history ("view details"), an order's or bill's coupon
+ * deduction amount, sharing a coupon and cancelling a share, and organization
+ * membership (what organization shares follow).
+ *
+ * These are single ledger operations, not workflows: each is one idempotent
+ * transaction on the engine's database (a share's `operationKey` makes a retried
+ * call return the first answer), with nothing to wait for or compensate. Coupons
+ * are spent only by orders and bills (client/orders.ts, client/bills.ts), and
+ * promo or coupon codes are redeemed by `addFundsWithPromoCode` (a workflow).
+ *
+ * Inputs are validated with the ledger's zod contracts; every refusal is thrown
+ * as `CouponRefusal` with a reason code (`invalid_input` naming the fields,
+ * `coupon_not_found`, `coupon_not_owned`, `account_not_in_organization`, ...).
  */
-import { checkDatabaseReachable, createDatabase, type Database } from '../activities/database';
-import { amountOf, currencyOf } from '../activities/ledger/rows';
-import { Dec, formatAmount, type Amount, type CurrencyCode } from '../domain/money';
-import type { Prisma } from '../generated/prisma/client';
-import type { EngineEnv } from '../worker/config';
+import type { Database } from '../activities/database';
+import { parseLedgerInput, LedgerRefusal } from '../activities/ledger/refusal';
+import {
+  couponDeduction,
+  couponHistory,
+  listCoupons as listLedgerCoupons,
+} from '../activities/ledger/reads';
+import * as S from '../activities/ledger/schemas';
+import {
+  cancelShare,
+  joinOrganization as joinLedgerOrganization,
+  leaveOrganization as leaveLedgerOrganization,
+  registerOrganization as registerLedgerOrganization,
+  shareCoupon as shareLedgerCoupon,
+} from '../activities/ledger/sharing';
+import type {
+  CancelShareInput,
+  CouponDeductionView,
+  CouponHistory,
+  CouponHistoryInput,
+  CouponPage,
+  CouponView,
+  LedgerRefusalCode,
+  ListCouponsInput,
+  MembershipInput,
+  MembershipResult,
+  OrganizationInput,
+  OrganizationView,
+  ShareCouponInput,
+  ShareView,
+} from '../activities/ledger/types';
+import type { z } from 'zod';
+import type { FieldError } from '../domain/contracts';
 
-export type { Database };
+export type {
+  CouponDeductionView,
+  CouponHistory,
+  CouponPage,
+  CouponView,
+  MembershipResult,
+  OrganizationView,
+  ShareView,
+};
 
-/** A movement's signed change, e.g. "-30.00" (amounts themselves are never negative). */
-function signedAmount(value: Prisma.Decimal, currency: CurrencyCode): string {
-  const d = new Dec(value.toString());
-  return `${d.isNegative() ? '-' : ''}${formatAmount(d.abs(), currency)}`;
+/** What the coupon functions need: the engine's database (DATABASE_URL). */
+export interface CouponClientContext {
+  db: Database;
 }
 
-/** DATABASE_URL, or the embedded PostgreSQL that `npm start` runs (EMBEDDED_POSTGRES_PORT). */
-export function engineDatabaseUrl(
-  env: Pick<EngineEnv, 'DATABASE_URL' | 'EMBEDDED_POSTGRES_PORT'>,
-): string {
-  return (
-    env.DATABASE_URL ??
-    `postgresql://billing:billing-dev@127.0.0.1:${env.EMBEDDED_POSTGRES_PORT}/billing`
-  );
+/** A refusal of the ledger, with its reason code; nothing was changed. */
+export class CouponRefusal extends Error {
+  override readonly name = 'CouponRefusal';
+  constructor(
+    readonly code: LedgerRefusalCode,
+    message: string,
+    readonly details: { fields?: FieldError[]; field?: string; [key: string]: unknown } = {},
+  ) {
+    super(message);
+  }
 }
 
-/** Connects (one line naming the variable when nothing answers). */
-export async function openLedgerReader(
-  env: Pick<EngineEnv, 'DATABASE_URL' | 'EMBEDDED_POSTGRES_PORT'>,
-): Promise<Database> {
-  const url = engineDatabaseUrl(env);
-  await checkDatabaseReachable(url, env.DATABASE_URL ? 'DATABASE_URL' : 'EMBEDDED_POSTGRES_PORT');
-  return createDatabase(url);
+/** Validates with the ledger's contract, runs, and types the ledger's refusals. */
+async function ledgerCall<I, R>(
+  schema: z.ZodType<I>,
+  input: I,
+  run: (valid: I) => Promise<R>,
+): Promise<R> {
+  try {
+    return await run(parseLedgerInput(schema, input));
+  } catch (err) {
+    if (err instanceof LedgerRefusal) throw new CouponRefusal(err.code, err.message, err.details);
+    throw err;
+  }
 }
 
-export interface AccountBalances {
-  accountId: string;
-  status: 'trial' | 'upgraded';
-  currency: string;
-  fundsBalance: Amount;
-  arrears: Amount;
-  automaticRechargeEnabled: boolean;
+/** One page of the account's coupons, soonest expiry first; `nextCursor` continues it. */
+export function listCoupons(
+  ctx: CouponClientContext,
+  input: ListCouponsInput,
+): Promise<CouponPage> {
+  return ledgerCall(S.ListCouponsSchema, input, (i) => listLedgerCoupons(ctx.db, i));
 }
 
-export async function getAccountBalances(
-  db: Database,
-  accountId: string,
-): Promise<AccountBalances> {
-  const row = await db.account.findUniqueOrThrow({ where: { id: accountId } });
-  const currency = currencyOf(row.currency);
-  return {
-    accountId: row.id,
-    status: row.status,
-    currency,
-    fundsBalance: amountOf(row.fundsBalance, currency),
-    arrears: amountOf(row.arrears, currency),
-    automaticRechargeEnabled: row.automaticRechargeEnabled,
-  };
+/** The coupon (own or shared with the account) and every movement, oldest first. */
+export function getCouponHistory(
+  ctx: CouponClientContext,
+  input: CouponHistoryInput,
+): Promise<CouponHistory> {
+  return ledgerCall(S.CouponHistorySchema, input, (i) => couponHistory(ctx.db, i));
 }
 
-export interface CouponMovementLine {
-  kind: string;
-  /** Signed, e.g. "-30.00". */
-  delta: string;
-  balanceAfter: Amount;
-  statusAfter: string;
-  orderId: string | null;
-  billId: string | null;
-  at: string;
+/** What coupons took off an order or a bill, and what came back. */
+export function getCouponDeduction(
+  ctx: CouponClientContext,
+  target: { orderId: string } | { billId: string },
+): Promise<CouponDeductionView> {
+  return ledgerCall(S.CouponDeductionSchema, target, (i) => couponDeduction(ctx.db, i));
 }
 
-export interface CouponLedger {
-  couponId: string;
-  couponNumber: string;
-  kind: 'cash' | 'threshold' | 'discount';
-  /** Where it came from, e.g. `code:<code>`. */
-  source: string | null;
-  faceValue: Amount;
-  balance: Amount;
-  status: string;
-  expiresAt: string;
-  /** Oldest first, the grant ('redeem') included. */
-  movements: CouponMovementLine[];
+/** Shares the owner's coupon with its organization or with listed accounts. */
+export function shareCoupon(ctx: CouponClientContext, input: ShareCouponInput): Promise<ShareView> {
+  return ledgerCall(S.ShareCouponSchema, input, (i) => shareLedgerCoupon(ctx.db, i));
 }
 
-/** Every coupon the account owns, oldest first, with its movements. */
-export async function listAccountCoupons(db: Database, accountId: string): Promise<CouponLedger[]> {
-  const rows = await db.coupon.findMany({
-    where: { ownerAccountId: accountId },
-    include: { movements: { orderBy: { id: 'asc' } } },
-    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-  });
-  return rows.map((c) => {
-    const currency = currencyOf(c.currency);
-    return {
-      couponId: c.id,
-      couponNumber: c.couponNumber,
-      kind: c.kind,
-      source: c.source,
-      faceValue: amountOf(c.faceValue, currency),
-      balance: amountOf(c.balance, currency),
-      status: c.status,
-      expiresAt: c.expiresAt.toISOString(),
-      movements: c.movements.map((m) => ({
-        kind: m.kind,
-        delta: signedAmount(m.balanceDelta, currency),
-        balanceAfter: amountOf(m.balanceAfter, currency),
-        statusAfter: m.statusAfter,
-        orderId: m.orderId,
-        billId: m.billId,
-        at: m.createdAt.toISOString(),
-      })),
-    };
-  });
+/** Ends a share: the accounts it reached lose the coupon (a use already frozen stays). */
+export function cancelCouponShare(
+  ctx: CouponClientContext,
+  input: CancelShareInput,
+): Promise<ShareView> {
+  return ledgerCall(S.CancelShareSchema, input, (i) => cancelShare(ctx.db, i));
 }
 
-export interface FundsMovementLine {
-  kind: string;
-  /** Signed, e.g. "-10.00". */
-  delta: string;
-  balanceAfter: Amount;
-  billId: string | null;
-  reference: string | null;
+/** Records an organization (or renames it): accounts join it to share coupons. */
+export function registerOrganization(
+  ctx: CouponClientContext,
+  input: OrganizationInput,
+): Promise<OrganizationView> {
+  return ledgerCall(S.OrganizationSchema, input, (i) => registerLedgerOrganization(ctx.db, i));
 }
 
-export async function listFundsMovements(
-  db: Database,
-  accountId: string,
-): Promise<FundsMovementLine[]> {
-  const account = await db.account.findUniqueOrThrow({ where: { id: accountId } });
-  const currency = currencyOf(account.currency);
-  const rows = await db.fundsMovement.findMany({ where: { accountId }, orderBy: { id: 'asc' } });
-  return rows.map((m) => ({
-    kind: m.kind,
-    delta: signedAmount(m.amountDelta, currency),
-    balanceAfter: amountOf(m.balanceAfter, currency),
-    billId: m.billId,
-    reference: m.reference,
-  }));
+/** The account joins the organization (leaving its previous one, whose shares by it end). */
+export function joinOrganization(
+  ctx: CouponClientContext,
+  input: MembershipInput,
+): Promise<MembershipResult> {
+  return ledgerCall(S.MembershipSchema, input, (i) => joinLedgerOrganization(ctx.db, i));
 }
 
-export interface PaymentLine {
-  kind: 'charge' | 'refund';
-  amount: Amount;
-  status: string;
-  orderId: string | null;
-  billId: string | null;
-  failureReason: string | null;
-}
-
-/** Charges and refunds sent to the gateway for the account, oldest first. */
-export async function listPayments(db: Database, accountId: string): Promise<PaymentLine[]> {
-  const rows = await db.payment.findMany({
-    where: { accountId },
-    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-  });
-  return rows.map((p) => ({
-    kind: p.kind === 'refund' ? 'refund' : 'charge',
-    amount: amountOf(p.amount, currencyOf(p.currency)),
-    status: p.status,
-    orderId: p.orderId,
-    billId: p.billId,
-    failureReason: p.failureReason,
-  }));
+/** The account leaves: it loses what is shared there, and its own shares there end. */
+export function leaveOrganization(
+  ctx: CouponClientContext,
+  input: MembershipInput,
+): Promise<MembershipResult> {
+  return ledgerCall(S.MembershipSchema, input, (i) => leaveLedgerOrganization(ctx.db, i));
 }

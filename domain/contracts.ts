@@ -61,6 +61,8 @@ export const AccountIdSchema = idSchema('Account id');
 export const OrderIdSchema = idSchema('Order id');
 export const BillIdSchema = idSchema('Bill id');
 export const CouponIdSchema = idSchema('Coupon id');
+export const OrganizationIdSchema = idSchema('Organization id');
+export const ShareIdSchema = idSchema('Share id');
 
 /**
  * seed 002 §Getting coupons: a coupon code is an exact, case-sensitive string.

@@ -12,7 +12,7 @@ import {
   listFundsMovements,
   listPayments,
   type CouponLedger,
-} from '../client/coupons';
+} from '../client/statement';
 import {
   cancelOrder,
   createOrder,

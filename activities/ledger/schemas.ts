@@ -16,8 +16,10 @@ import {
   OrderIdSchema,
   OrderTypeSchema,
   ORDER_TYPES,
+  OrganizationIdSchema,
   PositiveAmountSchema,
   ReturnEventSchema,
+  ShareIdSchema,
   parseAmount,
   type CurrencyCode,
 } from '../../domain';
@@ -26,11 +28,6 @@ const OperationKeySchema = z
   .string()
   .min(1, { error: 'Required' })
   .max(200, { error: 'At most 200 characters' });
-const IdPattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-const OrganizationIdSchema = z.string().regex(IdPattern, {
-  error: 'Organization id must be 1-64 characters of A-Z a-z 0-9 _ - (starting alphanumeric)',
-});
-const ShareIdSchema = z.string().regex(IdPattern, { error: 'Share id must be 1-64 characters' });
 const CommodityCodeSchema = z.string().min(1).max(64);
 const MonthsSchema = z.int().min(1).max(120);
 const OrderOnlyTypeSchema = OrderTypeSchema.exclude(['payg_bill'], {
@@ -233,6 +230,11 @@ export const CancelShareSchema = z.object({
   ownerAccountId: AccountIdSchema,
   operationKey: OperationKeySchema,
   at: InstantSchema,
+});
+
+export const OrganizationSchema = z.object({
+  organizationId: OrganizationIdSchema,
+  name: z.string().trim().min(1).max(200),
 });
 
 export const MembershipSchema = z.object({

@@ -30,6 +30,8 @@ import type {
   CancelShareInput,
   MembershipInput,
   MembershipResult,
+  OrganizationInput,
+  OrganizationView,
   ShareCouponInput,
   ShareView,
 } from './types';
@@ -139,6 +141,23 @@ export async function cancelShare(db: Database, input: CancelShareInput): Promis
     });
     return shareView(cancelled);
   });
+}
+
+/**
+ * Records the organization, or renames it (PUT semantics: calling again is
+ * harmless). Organizations come from the provider's account system; the ledger
+ * keeps them only so that shares can follow membership.
+ */
+export async function registerOrganization(
+  db: Database,
+  input: OrganizationInput,
+): Promise<OrganizationView> {
+  const row = await db.organization.upsert({
+    where: { id: input.organizationId },
+    create: { id: input.organizationId, name: input.name },
+    update: { name: input.name },
+  });
+  return { organizationId: row.id, name: row.name, createdAt: row.createdAt.toISOString() };
 }
 
 /** The account joins the organization (leaving the one it was in, if any). */

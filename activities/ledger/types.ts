@@ -333,6 +333,17 @@ export interface CancelShareInput {
   at: string;
 }
 
+export interface OrganizationInput {
+  organizationId: string;
+  name: string;
+}
+
+export interface OrganizationView {
+  organizationId: string;
+  name: string;
+  createdAt: string;
+}
+
 export interface MembershipInput {
   accountId: string;
   organizationId: string;

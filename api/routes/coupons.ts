@@ -3,9 +3,10 @@
  * own and those shared with it) with the seed's filters and paging, a coupon's
  * usage history ("view details"), an order's or bill's coupon deduction amount,
  * and sharing a coupon (to the owner's organization or to listed accounts) or
- * cancelling a share. Reads and shares go through the ledger's operations
- * (activities/ledger), which validate, judge statuses at one instant and refuse
- * with typed codes; a share's operation key is the request's Idempotency-Key.
+ * cancelling a share. Reads and shares go through the typed coupon client
+ * (client/coupons.ts), whose ledger operations validate, judge statuses at one
+ * instant and refuse with typed codes; a share's operation key is the request's
+ * Idempotency-Key.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -16,9 +17,18 @@ import {
   CouponIdSchema,
   InstantSchema,
   OrderIdSchema,
+  OrganizationIdSchema,
+  ShareIdSchema,
 } from '../../domain/contracts';
 import { COUPON_STATUSES } from '../../domain/coupon';
-import { createLedgerActivities } from '../../activities/ledger/activities';
+import {
+  cancelCouponShare,
+  getCouponDeduction,
+  getCouponHistory,
+  listCoupons,
+  shareCoupon,
+} from '../../client/coupons';
+import { ledgerOperationKey } from '../idempotency';
 import { ApiProblem } from '../problems';
 import { pageOf } from '../pagination';
 import { refusalsAsProblems } from './refusals';
@@ -29,9 +39,6 @@ const READERS = ['signup', 'ops', 'billing'] as const;
 const OWNERS = ['signup', 'billing'] as const;
 const AccountParamsSchema = z.object({ accountId: AccountIdSchema });
 const CouponParamsSchema = AccountParamsSchema.extend({ couponId: CouponIdSchema });
-const ShareIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, {
-  error: 'A share id (1-64 characters)',
-});
 
 const CouponSchema = z
   .object({
@@ -127,7 +134,7 @@ const ListQuerySchema = z
 const ShareBodySchema = z.discriminatedUnion('scope', [
   z.strictObject({
     scope: z.literal('organization'),
-    organizationId: z.string().min(1).max(64).describe('The owner’s organization'),
+    organizationId: OrganizationIdSchema.describe('The owner’s organization'),
   }),
   z.strictObject({
     scope: z.literal('accounts'),
@@ -137,7 +144,7 @@ const ShareBodySchema = z.discriminatedUnion('scope', [
 
 export function couponRoutes(server: FastifyInstance, deps: ApiDeps): void {
   const app = server.withTypeProvider<ZodTypeProvider>();
-  const ledger = createLedgerActivities(deps.db);
+  const ledger = { db: deps.db };
   const query = (path: string) => `query.${path}`;
 
   const accountOrThrow = async (accountId: string): Promise<void> => {
@@ -147,12 +154,6 @@ export function couponRoutes(server: FastifyInstance, deps: ApiDeps): void {
     });
     if (!found) throw new ApiProblem(404, 'account_not_found', `No account ${accountId}`);
   };
-  /** The ledger's operation key for a share change: one per API key and Idempotency-Key. */
-  const operationKeyOf = (idempotency: { apiKeyId: string; key: string } | undefined): string => {
-    if (!idempotency) throw new ApiProblem(400, 'invalid_input', 'Idempotency-Key is required');
-    return `api:${idempotency.apiKeyId}:${idempotency.key}`;
-  };
-
   app.get(
     '/v1/accounts/:accountId/coupons',
     {
@@ -169,7 +170,7 @@ export function couponRoutes(server: FastifyInstance, deps: ApiDeps): void {
     async (request) => {
       await accountOrThrow(request.params.accountId);
       return refusalsAsProblems(
-        () => ledger.listCoupons({ accountId: request.params.accountId, ...request.query }),
+        () => listCoupons(ledger, { accountId: request.params.accountId, ...request.query }),
         query,
       );
     },
@@ -193,7 +194,7 @@ export function couponRoutes(server: FastifyInstance, deps: ApiDeps): void {
     },
     async (request) => {
       await accountOrThrow(request.params.accountId);
-      return refusalsAsProblems(() => ledger.couponHistory(request.params), query);
+      return refusalsAsProblems(() => getCouponHistory(ledger, request.params), query);
     },
   );
 
@@ -213,11 +214,11 @@ export function couponRoutes(server: FastifyInstance, deps: ApiDeps): void {
     async (request, reply) => {
       const { accountId, couponId } = request.params;
       const share = await refusalsAsProblems(() =>
-        ledger.shareCoupon({
+        shareCoupon(ledger, {
           couponId,
           ownerAccountId: accountId,
           ...request.body,
-          operationKey: operationKeyOf(request.idempotency),
+          operationKey: ledgerOperationKey(request.idempotency),
           at: new Date().toISOString(),
         }),
       );
@@ -243,10 +244,10 @@ export function couponRoutes(server: FastifyInstance, deps: ApiDeps): void {
         throw new ApiProblem(404, 'share_not_found', `No share ${shareId} of coupon ${couponId}`);
       }
       return refusalsAsProblems(() =>
-        ledger.cancelShare({
+        cancelCouponShare(ledger, {
           shareId,
           ownerAccountId: accountId,
-          operationKey: operationKeyOf(request.idempotency),
+          operationKey: ledgerOperationKey(request.idempotency),
           at: new Date().toISOString(),
         }),
       );
@@ -265,7 +266,7 @@ export function couponRoutes(server: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (request) =>
-      refusalsAsProblems(() => ledger.couponDeduction({ orderId: request.params.orderId })),
+      refusalsAsProblems(() => getCouponDeduction(ledger, { orderId: request.params.orderId })),
   );
 
   app.get(
@@ -280,6 +281,6 @@ export function couponRoutes(server: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (request) =>
-      refusalsAsProblems(() => ledger.couponDeduction({ billId: request.params.billId })),
+      refusalsAsProblems(() => getCouponDeduction(ledger, { billId: request.params.billId })),
   );
 }

@@ -6,6 +6,7 @@ import { accountRoutes } from './accounts';
 import { billRoutes } from './bills';
 import { couponRoutes } from './coupons';
 import { orderRoutes } from './orders';
+import { organizationRoutes } from './organizations';
 import { trialUpgradeRoutes } from './trial-upgrade';
 import type { ApiRouteModule } from './types';
 
@@ -15,4 +16,5 @@ export const API_ROUTES: readonly ApiRouteModule[] = [
   orderRoutes,
   billRoutes,
   couponRoutes,
+  organizationRoutes,
 ];

@@ -1,10 +1,11 @@
 /**
- * The order and bill clients throw their own refusals (OrderRefusal, BillRefusal);
+ * The clients throw their own refusals (OrderRefusal, BillRefusal, CouponRefusal);
  * here they become problems, with each named field placed where the caller sent
  * it (`body.amount`, `body.method.number`).
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { BillRefusal } from '../../client/bills';
+import { CouponRefusal } from '../../client/coupons';
 import type { EngineClientContext } from '../../client/trial-upgrade';
 import { OrderRefusal, toOrderRefusal } from '../../client/orders';
 import { ApiProblem, statusOfRefusal } from '../problems';
@@ -63,8 +64,8 @@ export async function refusalsAsProblems<T>(
       }
       throw new ApiProblem(404, 'not_found', `No ${workflow.subject}`);
     }
-    const refused: OrderRefusal | BillRefusal | null =
-      err instanceof BillRefusal ? err : toOrderRefusal(err);
+    const refused: OrderRefusal | BillRefusal | CouponRefusal | null =
+      err instanceof BillRefusal || err instanceof CouponRefusal ? err : toOrderRefusal(err);
     if (!refused) throw err;
     const { fields, field: single } = refused.details;
     const errors = fields

@@ -1,11 +1,7 @@
 /** `accounts ...` and `codes ...`: balances, Add Funds > Promo Code, redeemed codes. */
 import type { Command } from 'commander';
+import { collectPages, moreHint, type PageOptions } from './pages';
 import type { CliModule } from './types';
-
-interface RedeemedPage {
-  items: Array<Record<string, unknown>>;
-  nextCursor: string | null;
-}
 
 export const accountCommands: CliModule = (program: Command, ctx) => {
   program
@@ -37,26 +33,15 @@ export const accountCommands: CliModule = (program: Command, ctx) => {
     .option('--limit <n>', 'rows per page (1-100)', '20')
     .option('--cursor <cursor>', 'start at this page')
     .option('--all', 'follow every page')
-    .action(async (accountId: string, o: { limit: string; cursor?: string; all?: boolean }) => {
-      const items: Array<Record<string, unknown>> = [];
-      let cursor = o.cursor;
-      let page: RedeemedPage;
-      for (let n = 1; ; n++) {
-        page = await ctx
-          .api()
-          .get<RedeemedPage>(`/v1/accounts/${encodeURIComponent(accountId)}/promo-codes`, {
-            limit: o.limit,
-            cursor,
-          });
-        items.push(...page.items);
-        if (!o.all || !page.nextCursor) break;
-        ctx.out().progress(`page ${n}: ${items.length} codes so far`);
-        cursor = page.nextCursor;
-      }
-      ctx.out().table(items, ['code', 'grant', 'fundsAdded', 'couponId', 'redeemedAt'], {
-        items,
-        nextCursor: page.nextCursor,
-      });
-      if (page.nextCursor && !o.all) ctx.out().line(`more: --cursor ${page.nextCursor}`);
+    .action(async (accountId: string, o: PageOptions) => {
+      const page = await collectPages<Record<string, unknown>>(
+        ctx,
+        `/v1/accounts/${encodeURIComponent(accountId)}/promo-codes`,
+        {},
+        o,
+        'codes',
+      );
+      ctx.out().table(page.items, ['code', 'grant', 'fundsAdded', 'couponId', 'redeemedAt'], page);
+      moreHint(ctx, page, o);
     });
 };

@@ -4,6 +4,7 @@
  */
 import { accountCommands } from './accounts';
 import { billCommands } from './bills';
+import { couponCommands } from './coupons';
 import { orderCommands } from './orders';
 import { trialUpgradeCommands } from './trial-upgrade';
 import type { CliModule } from './types';
@@ -13,4 +14,5 @@ export const CLI_COMMANDS: readonly CliModule[] = [
   accountCommands,
   orderCommands,
   billCommands,
+  couponCommands,
 ];

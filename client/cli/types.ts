@@ -13,3 +13,8 @@ export interface CliContext {
  * Adds subcommands to `program`; actions call the HTTP API through `ctx.api()`.
  */
 export type CliModule = (program: Command, ctx: CliContext) => void;
+
+/** A command used wrongly (options that go together or exclude each other): one line, exit 2. */
+export class CliUsageError extends Error {
+  override readonly name = 'CliUsageError';
+}

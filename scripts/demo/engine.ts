@@ -6,7 +6,7 @@
  */
 import { Client } from '@temporalio/client';
 import { connectTemporal, temporalConnectionOptions } from '../../client/connection';
-import { openLedgerReader, type Database } from '../../client/coupons';
+import { openLedgerReader, type Database } from '../../client/statement';
 import { engineDataConverter, payloadKeyring } from '../../client/data-converter';
 import type { EngineClientContext } from '../../client/trial-upgrade';
 import { parseEngineEnv } from '../../worker/config';

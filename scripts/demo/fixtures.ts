@@ -5,7 +5,7 @@
  * Codes are named after the run, so every run has its own and a re-run of the same
  * run finds them (upsert).
  */
-import type { Database } from '../../client/coupons';
+import type { Database } from '../../client/statement';
 import type { CouponTermsInput } from '../../activities/ledger/schemas';
 
 const DAY = 86_400_000;

@@ -4,10 +4,19 @@
  * number) and cursor paging, "view details" with every movement, the coupon
  * deduction amount of an order, and sharing a coupon / cancelling the share.
  * Bad input names the field, the wrong scope is refused, a replayed
- * Idempotency-Key returns the first answer; the ledger check after each test.
+ * Idempotency-Key returns the first answer; organizations and membership that
+ * organization shares follow; the typed client's refusals. The ledger check
+ * after each test.
  */
 import { randomUUID } from 'node:crypto';
 import { checkLedgerConsistency } from '../../../activities/ledger/consistency';
+import {
+  CouponRefusal,
+  getCouponDeduction,
+  getCouponHistory,
+  listCoupons,
+  shareCoupon,
+} from '../../../client/coupons';
 import { createApiHarness, type ApiHarness } from '../../support/api-harness';
 import { createAccount, grantCoupon, uid } from '../../support/ledger-fixtures';
 import { createPayingAccount, daysFromNow } from '../order/support';
@@ -238,4 +247,105 @@ test('share with accounts, replayed once; the friend sees it shared; cancelling 
   expect((await api.call<Page>('GET', `/v1/accounts/${friend}/coupons`)).body.items).toEqual([]);
   const gone = await api.call<Problem>('GET', `/v1/accounts/${friend}/coupons/${soon}`);
   expect(gone.status).toBe(404);
+});
+
+test('an organization share follows membership: record, join, share, leave', async () => {
+  const owner = await createAccount(api.engine.db);
+  const member = await createAccount(api.engine.db);
+  const organizationId = uid('org');
+  const org = await api.call<{ name: string }>('PUT', `/v1/organizations/${organizationId}`, {
+    key: api.keys.ops,
+    body: { name: 'Acme' },
+  });
+  expect([org.status, org.body.name]).toEqual([200, 'Acme']);
+  const renamed = await api.call<{ name: string }>('PUT', `/v1/organizations/${organizationId}`, {
+    key: api.keys.ops,
+    body: { name: 'Acme Ltd' },
+  });
+  expect(renamed.body.name).toBe('Acme Ltd');
+  const billing = await api.call<Problem>('PUT', `/v1/organizations/${organizationId}`, {
+    key: api.keys.billing,
+    body: { name: 'x' },
+  });
+  expect([billing.status, billing.body.code]).toEqual([403, 'insufficient_scope']);
+  const badBody = await api.call<Problem>('PUT', `/v1/accounts/${member}/organization`, {
+    body: { organizationId: 'not an id' },
+  });
+  expect(badBody.body.errors?.map((e) => e.field)).toEqual(['body.organizationId']);
+  const unknown = await api.call<Problem>('PUT', `/v1/accounts/${member}/organization`, {
+    body: { organizationId: uid('org') },
+  });
+  expect([unknown.status, unknown.body.code]).toEqual([404, 'organization_not_found']);
+
+  for (const accountId of [owner, member]) {
+    const key = randomUUID();
+    const joined = await api.call('PUT', `/v1/accounts/${accountId}/organization`, {
+      body: { organizationId },
+      idempotencyKey: key,
+    });
+    expect([joined.status, joined.body]).toEqual([200, { accountId, organizationId }]);
+    const replay = await api.call('PUT', `/v1/accounts/${accountId}/organization`, {
+      body: { organizationId },
+      idempotencyKey: key,
+    });
+    expect(replay.body).toEqual(joined.body);
+  }
+  const { soon } = await threeCoupons(owner);
+  const share = await api.call('POST', `/v1/accounts/${owner}/coupons/${soon}/shares`, {
+    body: { scope: 'organization', organizationId },
+  });
+  expect(share.status).toBe(201);
+  const seen = await api.call<Page>('GET', `/v1/accounts/${member}/coupons`);
+  expect(seen.body.items.map((c) => [c.couponId, c.shared])).toEqual([[soon, true]]);
+
+  const notIn = await api.call<Problem>('DELETE', `/v1/accounts/${member}/organization/other-org`);
+  expect([notIn.status, notIn.body.code]).toEqual([422, 'account_not_in_organization']);
+  const left = await api.call('DELETE', `/v1/accounts/${member}/organization/${organizationId}`);
+  expect([left.status, left.body]).toEqual([200, { accountId: member, organizationId: null }]);
+  expect((await api.call<Page>('GET', `/v1/accounts/${member}/coupons`)).body.items).toEqual([]);
+  // The owner leaving ends its organization share.
+  await api.call('DELETE', `/v1/accounts/${owner}/organization/${organizationId}`);
+  const ended = await api.engine.db.couponShare.findFirstOrThrow({ where: { couponId: soon } });
+  expect(ended.cancelledAt).not.toBeNull();
+});
+
+test('the typed client: coupon functions refuse with CouponRefusal and a reason code', async () => {
+  const ctx = { db: api.engine.db };
+  const owner = await createAccount(api.engine.db);
+  const { soon } = await threeCoupons(owner);
+  const refusal = (run: () => Promise<unknown>) =>
+    run().then(
+      () => null,
+      (err: unknown) => err,
+    );
+
+  const invalid = await refusal(() =>
+    shareCoupon(ctx, {
+      couponId: soon,
+      ownerAccountId: owner,
+      scope: 'accounts',
+      accountIds: [],
+      operationKey: 'k-1',
+      at: new Date().toISOString(),
+    }),
+  );
+  expect(invalid).toBeInstanceOf(CouponRefusal);
+  expect(invalid).toMatchObject({
+    code: 'invalid_input',
+    details: { fields: [{ path: 'accountIds' }] },
+  });
+  expect(
+    await refusal(() => getCouponHistory(ctx, { accountId: owner, couponId: 'cpn-none' })),
+  ).toMatchObject({
+    code: 'coupon_not_found',
+  });
+  const page = await listCoupons(ctx, { accountId: owner, status: 'available', limit: 1 });
+  expect(page.items.map((c) => c.couponId)).toEqual([soon]);
+  expect(page.nextCursor).not.toBeNull();
+  const history = await getCouponHistory(ctx, { accountId: owner, couponId: soon });
+  expect(history.movements.map((m) => m.kind)).toEqual(['redeem']);
+  expect(await getCouponDeduction(ctx, { orderId: uid('o') })).toMatchObject({
+    net: '0',
+    coupons: [],
+  });
 });
