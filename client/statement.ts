@@ -8,7 +8,7 @@
 import { checkDatabaseReachable, createDatabase, type Database } from '../activities/database';
 import { amountOf, currencyOf } from '../activities/ledger/rows';
 import { Dec, formatAmount, type Amount, type CurrencyCode } from '../domain/money';
-import type { Prisma } from '../generated/prisma/client';
+import type { Account as AccountRow, Prisma } from '../generated/prisma/client';
 import type { EngineEnv } from '../worker/config';
 
 export type { Database };
@@ -45,13 +45,11 @@ export interface AccountBalances {
   fundsBalance: Amount;
   arrears: Amount;
   automaticRechargeEnabled: boolean;
+  upgradedAt: string | null;
 }
 
-export async function getAccountBalances(
-  db: Database,
-  accountId: string,
-): Promise<AccountBalances> {
-  const row = await db.account.findUniqueOrThrow({ where: { id: accountId } });
+/** The balances as the API and the demo show them, from the stored Account row. */
+export function accountBalancesOf(row: AccountRow): AccountBalances {
   const currency = currencyOf(row.currency);
   return {
     accountId: row.id,
@@ -60,7 +58,15 @@ export async function getAccountBalances(
     fundsBalance: amountOf(row.fundsBalance, currency),
     arrears: amountOf(row.arrears, currency),
     automaticRechargeEnabled: row.automaticRechargeEnabled,
+    upgradedAt: row.upgradedAt?.toISOString() ?? null,
   };
+}
+
+export async function getAccountBalances(
+  db: Database,
+  accountId: string,
+): Promise<AccountBalances> {
+  return accountBalancesOf(await db.account.findUniqueOrThrow({ where: { id: accountId } }));
 }
 
 export interface CouponMovementLine {

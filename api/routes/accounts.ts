@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { AccountIdSchema } from '../../domain/contracts';
 import { PromoCodeSchema } from '../../domain/upgrade-contracts';
 import { amountOf, currencyOf } from '../../activities/ledger/rows';
+import { accountBalancesOf } from '../../client/statement';
 import { addFundsWithPromoCode } from '../../client/trial-upgrade';
 import { decodeCursor, encodeCursor, PageQuerySchema, pageOf } from '../pagination';
 import { ApiProblem } from '../problems';
@@ -95,17 +96,7 @@ export function accountRoutes(server: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (request) => {
-      const account = await accountOrThrow(request.params.accountId);
-      const currency = currencyOf(account.currency);
-      return {
-        accountId: account.id,
-        status: account.status,
-        currency,
-        fundsBalance: amountOf(account.fundsBalance, currency),
-        arrears: amountOf(account.arrears, currency),
-        automaticRechargeEnabled: account.automaticRechargeEnabled,
-        upgradedAt: account.upgradedAt?.toISOString() ?? null,
-      };
+      return accountBalancesOf(await accountOrThrow(request.params.accountId));
     },
   );
 

@@ -1,6 +1,6 @@
 /** `accounts ...` and `codes ...`: balances, Add Funds > Promo Code, redeemed codes. */
 import type { Command } from 'commander';
-import { collectPages, moreHint, type PageOptions } from './pages';
+import { collectPages, moreHint, withPageOptions, type PageOptions } from './pages';
 import type { CliModule } from './types';
 
 export const accountCommands: CliModule = (program: Command, ctx) => {
@@ -27,12 +27,8 @@ export const accountCommands: CliModule = (program: Command, ctx) => {
             .send('POST', `/v1/accounts/${encodeURIComponent(accountId)}/promo-codes`, { code }),
         );
     });
-  codes
-    .command('list <accountId>')
+  withPageOptions(codes.command('list <accountId>'))
     .description('the codes an account redeemed, newest first')
-    .option('--limit <n>', 'rows per page (1-100)', '20')
-    .option('--cursor <cursor>', 'start at this page')
-    .option('--all', 'follow every page')
     .action(async (accountId: string, o: PageOptions) => {
       const page = await collectPages<Record<string, unknown>>(
         ctx,

@@ -4,7 +4,7 @@
  * a failed payment (what is owed becomes arrears).
  */
 import type { Command } from 'commander';
-import { collectPages, moreHint, type PageOptions } from './pages';
+import { collectPages, moreHint, withPageOptions, type PageOptions } from './pages';
 import type { CliModule } from './types';
 
 interface BillState {
@@ -48,13 +48,9 @@ export const billCommands: CliModule = (program: Command, ctx) => {
   const show = (state: BillState) =>
     ctx.out().record(ctx.out().json ? { ...state } : summary(state));
 
-  bills
-    .command('failed')
+  withPageOptions(bills.command('failed'))
     .description('bills waiting in payment_failed for a retry')
     .option('--account <accountId>', 'only this account')
-    .option('--limit <n>', 'rows per page (1-100)', '20')
-    .option('--cursor <cursor>', 'start at this page')
-    .option('--all', 'follow every page')
     .action(async (o: PageOptions & { account?: string }) => {
       const page = await collectPages<Record<string, unknown>>(
         ctx,

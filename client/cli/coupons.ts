@@ -5,7 +5,7 @@
  * organization shares follow.
  */
 import type { Command } from 'commander';
-import { collectPages, moreHint, type PageOptions } from './pages';
+import { collectPages, moreHint, withPageOptions, type PageOptions } from './pages';
 import { CliUsageError, type CliModule } from './types';
 
 type Movement = {
@@ -22,18 +22,17 @@ const couponsOf = (accountId: string): string =>
   `/v1/accounts/${encodeURIComponent(accountId)}/coupons`;
 
 export const couponCommands: CliModule = (program: Command, ctx) => {
+  /** Sends a change and shows the answer. */
+  const sendAndShow = async (method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown) =>
+    ctx.out().record(await ctx.api().send<Record<string, unknown>>(method, path, body));
   const coupons = program.command('coupons').description('coupons: list, history, sharing');
 
-  coupons
-    .command('list <accountId>')
+  withPageOptions(coupons.command('list <accountId>'))
     .description('coupons the account owns or that are shared with it, soonest expiry first')
     .option('--status <status>', 'available, frozen, used, expired or invalid')
     .option('--valid-from <instant>', 'valid at some time from this instant')
     .option('--valid-to <instant>', '... and before this one')
     .option('--number <couponNumber>', 'exact coupon number')
-    .option('--limit <n>', 'rows per page (1-100)', '20')
-    .option('--cursor <cursor>', 'start at this page')
-    .option('--all', 'follow every page')
     .action(
       async (
         accountId: string,
@@ -129,17 +128,11 @@ export const couponCommands: CliModule = (program: Command, ctx) => {
         const body = o.organization
           ? { scope: 'organization', organizationId: o.organization }
           : { scope: 'accounts', accountIds: (o.accounts ?? '').split(',').map((a) => a.trim()) };
-        ctx
-          .out()
-          .record(
-            await ctx
-              .api()
-              .send<Record<string, unknown>>(
-                'POST',
-                `${couponsOf(accountId)}/${encodeURIComponent(couponId)}/shares`,
-                body,
-              ),
-          );
+        await sendAndShow(
+          'POST',
+          `${couponsOf(accountId)}/${encodeURIComponent(couponId)}/shares`,
+          body,
+        );
       },
     );
 
@@ -147,16 +140,10 @@ export const couponCommands: CliModule = (program: Command, ctx) => {
     .command('unshare <accountId> <couponId> <shareId>')
     .description('cancel a share: the accounts it reached lose the coupon')
     .action(async (accountId: string, couponId: string, shareId: string) => {
-      ctx
-        .out()
-        .record(
-          await ctx
-            .api()
-            .send<Record<string, unknown>>(
-              'DELETE',
-              `${couponsOf(accountId)}/${encodeURIComponent(couponId)}/shares/${encodeURIComponent(shareId)}`,
-            ),
-        );
+      await sendAndShow(
+        'DELETE',
+        `${couponsOf(accountId)}/${encodeURIComponent(couponId)}/shares/${encodeURIComponent(shareId)}`,
+      );
     });
 
   const organizations = program
@@ -166,47 +153,23 @@ export const couponCommands: CliModule = (program: Command, ctx) => {
     .command('record <organizationId> <name>')
     .description('record an organization, or rename it')
     .action(async (organizationId: string, name: string) => {
-      ctx
-        .out()
-        .record(
-          await ctx
-            .api()
-            .send<Record<string, unknown>>(
-              'PUT',
-              `/v1/organizations/${encodeURIComponent(organizationId)}`,
-              { name },
-            ),
-        );
+      await sendAndShow('PUT', `/v1/organizations/${encodeURIComponent(organizationId)}`, { name });
     });
   organizations
     .command('join <accountId> <organizationId>')
     .description('the account joins the organization')
     .action(async (accountId: string, organizationId: string) => {
-      ctx
-        .out()
-        .record(
-          await ctx
-            .api()
-            .send<Record<string, unknown>>(
-              'PUT',
-              `/v1/accounts/${encodeURIComponent(accountId)}/organization`,
-              { organizationId },
-            ),
-        );
+      await sendAndShow('PUT', `/v1/accounts/${encodeURIComponent(accountId)}/organization`, {
+        organizationId,
+      });
     });
   organizations
     .command('leave <accountId> <organizationId>')
     .description('the account leaves the organization (its shares there end)')
     .action(async (accountId: string, organizationId: string) => {
-      ctx
-        .out()
-        .record(
-          await ctx
-            .api()
-            .send<Record<string, unknown>>(
-              'DELETE',
-              `/v1/accounts/${encodeURIComponent(accountId)}/organization/${encodeURIComponent(organizationId)}`,
-            ),
-        );
+      await sendAndShow(
+        'DELETE',
+        `/v1/accounts/${encodeURIComponent(accountId)}/organization/${encodeURIComponent(organizationId)}`,
+      );
     });
 };

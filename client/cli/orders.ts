@@ -4,7 +4,7 @@
  * goes through the HTTP API or the signup service, never the command line).
  */
 import type { Command } from 'commander';
-import { collectPages, moreHint, type PageOptions } from './pages';
+import { collectPages, moreHint, withPageOptions, type PageOptions } from './pages';
 import type { CliModule } from './types';
 
 interface OrderState {
@@ -56,13 +56,9 @@ function summary(s: OrderState): Record<string, unknown> {
 export const orderCommands: CliModule = (program: Command, ctx) => {
   const orders = program.command('orders').description('orders: payment failures and retries');
 
-  orders
-    .command('failed')
+  withPageOptions(orders.command('failed'))
     .description('orders waiting in payment_failed for a retry')
     .option('--account <accountId>', 'only this account')
-    .option('--limit <n>', 'rows per page (1-100)', '20')
-    .option('--cursor <cursor>', 'start at this page')
-    .option('--all', 'follow every page')
     .action(async (o: PageOptions & { account?: string }) => {
       const page = await collectPages<Record<string, unknown>>(
         ctx,

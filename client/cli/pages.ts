@@ -1,4 +1,5 @@
 /** Lists of the API page by page: one page (with a hint for the next), or `--all` with progress. */
+import type { Command } from 'commander';
 import type { CliContext } from './types';
 
 export interface Page<T> {
@@ -10,6 +11,14 @@ export interface PageOptions {
   limit: string;
   cursor?: string;
   all?: boolean;
+}
+
+/** Adds the paging options every list command takes (--limit, --cursor, --all). */
+export function withPageOptions(command: Command): Command {
+  return command
+    .option('--limit <n>', 'rows per page (1-100)', '20')
+    .option('--cursor <cursor>', 'start at this page (nextCursor of the previous one)')
+    .option('--all', 'follow every page');
 }
 
 /** Fetches one page, or every page with `all`; prints `more: --cursor ...` when there are more. */

@@ -1,11 +1,7 @@
 /** `upgrades ...`: trial upgrades for ops: list by stage, show, confirm, cancel. */
 import { Option, type Command } from 'commander';
+import { collectPages, moreHint, withPageOptions, type PageOptions } from './pages';
 import type { CliModule } from './types';
-
-interface UpgradePage {
-  items: Array<Record<string, unknown>>;
-  nextCursor: string | null;
-}
 
 const STAGES = [
   'recording_account',
@@ -25,33 +21,19 @@ const STAGES = [
 export const trialUpgradeCommands: CliModule = (program: Command, ctx) => {
   const upgrades = program.command('upgrades').description('trial upgrades (seed 000)');
 
-  upgrades
-    .command('list')
+  withPageOptions(upgrades.command('list'))
     .description('trial upgrades, newest first, optionally in one stage')
     .addOption(new Option('--stage <stage>', 'only this BillingStage').choices(STAGES))
-    .option('--limit <n>', 'rows per page (1-100)', '20')
-    .option('--cursor <cursor>', 'start at this page (nextCursor of the previous one)')
-    .option('--all', 'follow every page')
-    .action(async (o: { stage?: string; limit: string; cursor?: string; all?: boolean }) => {
-      const items: Array<Record<string, unknown>> = [];
-      let cursor = o.cursor;
-      let page: UpgradePage;
-      for (let n = 1; ; n++) {
-        page = await ctx.api().get<UpgradePage>('/v1/trial-upgrades', {
-          stage: o.stage,
-          limit: o.limit,
-          cursor,
-        });
-        items.push(...page.items);
-        if (!o.all || !page.nextCursor) break;
-        ctx.out().progress(`page ${n}: ${items.length} upgrades so far`);
-        cursor = page.nextCursor;
-      }
-      ctx.out().table(items, ['accountId', 'stage', 'status', 'startedAt'], {
-        items,
-        nextCursor: page.nextCursor,
-      });
-      if (page.nextCursor && !o.all) ctx.out().line(`more: --cursor ${page.nextCursor}`);
+    .action(async (o: PageOptions & { stage?: string }) => {
+      const page = await collectPages<Record<string, unknown>>(
+        ctx,
+        '/v1/trial-upgrades',
+        { stage: o.stage },
+        o,
+        'upgrades',
+      );
+      ctx.out().table(page.items, ['accountId', 'stage', 'status', 'startedAt'], page);
+      moreHint(ctx, page, o);
     });
 
   upgrades
