@@ -80,6 +80,40 @@ test('every operation: bearer security, problem responses, and an Idempotency-Ke
   expect(doc.components?.schemas?.Problem).toBeDefined();
 });
 
+test('every route refuses a missing, malformed or unknown API key with 401 before it runs', async () => {
+  // Path parameters get well-formed ids, so a 401 cannot be a validation answer in disguise.
+  const concrete = (path: string) => path.replace(/\{(\w+)\}/g, (_, name: string) => `x-${name}`);
+  const counted = async () =>
+    Promise.all([
+      api.engine.db.operation.count(),
+      api.engine.db.account.count(),
+      api.engine.db.apiIdempotencyRecord.count(),
+    ]);
+  const before = await counted();
+  const routes = api.app.apiRoutes.filter((r) => !r.url.startsWith('/codec'));
+  expect(routes.length).toBeGreaterThan(30);
+  for (const { method, url } of routes) {
+    const path = concrete(url.replace(/:(\w+)/g, '{$1}'));
+    const body = method === 'GET' ? undefined : {};
+    for (const [key, code] of [
+      [null, 'missing_api_key'],
+      ['not-a-key', 'invalid_api_key'],
+      ['bk_test-signup.wrong-secret', 'invalid_api_key'],
+    ] as const) {
+      const answer = await api.call<{ code: string }>(method, path, { key, body });
+      expect({ method, path, key, status: answer.status, code: answer.body.code }).toEqual({
+        method,
+        path,
+        key,
+        status: 401,
+        code,
+      });
+      expect(answer.headers.get('www-authenticate')).toBe('Bearer');
+    }
+  }
+  expect(await counted()).toEqual(before);
+});
+
 test('the interactive docs are served', async () => {
   const page = await fetch(`${api.url}/docs/`);
   expect(page.status).toBe(200);
