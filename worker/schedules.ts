@@ -33,6 +33,7 @@ export async function ensureCouponExpirySchedule(
     // Each run's id is this plus the scheduled time, so its operation keys are its own.
     workflowId: COUPON_EXPIRY_SCHEDULE_ID,
     workflowExecutionTimeout: '1 hour',
+    staticSummary: 'Hourly coupon expiry sweep: records lapsed coupons as expired in the ledger',
   };
   try {
     await client.schedule.create({

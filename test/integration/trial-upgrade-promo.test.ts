@@ -244,6 +244,12 @@ describe('Add Funds > Promo Code on an upgraded account', () => {
     expect(first).toMatchObject({ accountId, code: 'ADDFUNDS30', grant: 'funds' });
     expect(Number(first.fundsAdded)).toBe(30);
     expect(second).toEqual(first);
+    const metadata = await engine.client.workflow
+      .getHandle(promoCodeWorkflowId(accountId, 'ADDFUNDS30'))
+      .query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+    expect(metadata.currentDetails).toBe(
+      `Done: ${first.fundsAdded} added to account ${accountId}.`,
+    );
     await recordHistory(
       engine.client,
       promoCodeWorkflowId(accountId, 'ADDFUNDS30'),

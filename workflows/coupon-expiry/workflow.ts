@@ -9,7 +9,13 @@
  * the batch number, so a retried or replayed batch never records twice. Long
  * sweeps continue as new every MAX_BATCHES_PER_RUN batches to keep history short.
  */
-import { continueAsNew, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import {
+  continueAsNew,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { ExpireCouponsInput, ExpireCouponsResult } from '../../activities/ledger/types';
 
 export interface CouponExpiryActivities {
@@ -46,6 +52,10 @@ export async function couponExpirySweep(
   const first = input.firstBatch ?? 1;
   let expired = input.expiredSoFar ?? 0;
   for (let batch = first; ; batch++) {
+    // What ops see in the UI while a batch runs (or retries against a database outage).
+    setCurrentDetails(
+      `Recording the expiry of coupons that lapsed before ${at}: batch ${batch}, ${expired} recorded so far.`,
+    );
     const result = await expireCoupons({
       at,
       operationKey: `${workflowId}:expire:${batch}`,
@@ -53,6 +63,7 @@ export async function couponExpirySweep(
     });
     expired += result.expiredCouponIds.length;
     if (!result.more) {
+      setCurrentDetails(`Done: ${expired} coupons that lapsed before ${at} recorded as expired.`);
       log.info('coupon expiry sweep done', { at, batches: batch, expired });
       return { at, batches: batch, expired };
     }

@@ -1,4 +1,9 @@
-import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  proxyActivities,
+  setCurrentDetails,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { AccountActivities } from '../../activities/accounts';
 import { AccountIdKey } from '../search-attributes';
 import type { LedgerCodeActivities } from './ledger';
@@ -26,6 +31,7 @@ export async function promoCodeRedemption(
   input: PromoCodeRedemptionInput,
 ): Promise<PromoCodeRedemptionResult> {
   upsertSearchAttributes([{ key: AccountIdKey, value: input.accountId }]);
+  setCurrentDetails(`Checking that account ${input.accountId} exists and is upgraded.`);
   const account = await getAccount(input.accountId);
   if (!account) throw refusal('account_not_found', `account ${input.accountId} does not exist`);
   if (account.status === 'trial') {
@@ -34,6 +40,7 @@ export async function promoCodeRedemption(
       `account ${input.accountId} is a trial account: enter the promo code while upgrading ("Upgrade Account") instead`,
     );
   }
+  setCurrentDetails(`Redeeming the promo code for account ${input.accountId} (Add Funds).`);
   try {
     const redeemed = await redeemCode({
       accountId: input.accountId,
@@ -42,6 +49,11 @@ export async function promoCodeRedemption(
       purpose: 'add_funds',
       operationKey: `${workflowInfo().workflowId}:redeem`,
     });
+    setCurrentDetails(
+      redeemed.grant === 'funds'
+        ? `Done: ${redeemed.fundsAdded ?? ''} added to account ${input.accountId}.`
+        : `Done: coupon ${redeemed.couponId ?? ''} granted to account ${input.accountId}.`,
+    );
     return {
       accountId: input.accountId,
       code: redeemed.code,

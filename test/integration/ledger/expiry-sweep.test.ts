@@ -59,6 +59,15 @@ test('one sweep records the expiry of every lapsed coupon, batch by batch; a sec
 
   expect(result).toMatchObject({ batches: 2, expired: 3 });
   expect(again).toMatchObject({ batches: 1, expired: 0 });
+  // Ops read in the UI what the sweep did (its current details, kept after it ends).
+  const metadata = await engine.withWorker(() =>
+    engine.client.workflow
+      .getHandle(first)
+      .query<{ currentDetails?: string }>('__temporal_workflow_metadata'),
+  );
+  expect(metadata.currentDetails).toBe(
+    `Done: 3 coupons that lapsed before ${result.at} recorded as expired.`,
+  );
   for (const couponId of due) {
     expect(await couponState(engine.db, couponId)).toMatchObject({
       status: 'expired',
@@ -93,6 +102,7 @@ test('the schedule is created once, hourly with overlap skip, and a triggered ru
       type: 'startWorkflow',
       workflowType: 'couponExpirySweep',
       taskQueue: engine.taskQueue,
+      staticSummary: expect.stringContaining('coupon expiry sweep'),
     });
 
     // Started again with another task queue (a reconfigured engine): it follows, not duplicates.
