@@ -5,6 +5,7 @@
  * errors as application/problem+json, and the codec server for the Temporal UI.
  * Each business area adds its routes as one module in api/routes/index.ts.
  */
+import type { Socket } from 'node:net';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, {
@@ -111,6 +112,31 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     // Request ids in logs and problems; never the body (it may hold a card or an address).
     genReqId: () => `req-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
+    // Ids are at most 64 characters; a longer path parameter still reaches validation
+    // (and is refused naming it) instead of matching no route.
+    maxParamLength: 2048,
+    // A request Node's parser refuses (headers or URL too large, bad framing) never
+    // reaches Fastify: it is answered as a problem on the socket.
+    clientErrorHandler: (error: Error & { code?: string }, socket: Socket) => {
+      if (error.code === 'ECONNRESET' || !socket.writable) {
+        socket.destroy(error);
+        return;
+      }
+      const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+      const problem = tooLarge
+        ? new ApiProblem(
+            431,
+            'headers_too_large',
+            'The URL or headers are larger than the API accepts',
+          )
+        : new ApiProblem(400, 'malformed_request', 'The request is not valid HTTP');
+      const body = JSON.stringify(problem.toProblem());
+      socket.end(
+        `HTTP/1.1 ${problem.status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+          `content-type: ${PROBLEM_CONTENT_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+          `connection: close\r\n\r\n${body}`,
+      );
+    },
     // A URL Fastify cannot decode is refused as a problem too, not with Fastify's own JSON.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       const problem = toApiProblem(error);
