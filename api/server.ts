@@ -98,7 +98,7 @@ export interface ApiRouteEntry {
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Problem responses every authenticated route may give, for the OpenAPI document. */
-const PROBLEM_STATUSES = [400, 401, 403, 404, 409, 422, 429, 500] as const;
+const PROBLEM_STATUSES = [400, 401, 403, 404, 409, 413, 415, 422, 429, 500] as const;
 const problemResponse = {
   description: 'A problem (RFC 9457): `code` says why, `errors` names each bad field',
   content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
