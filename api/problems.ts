@@ -24,8 +24,17 @@ export const ProblemSchema = z
     errors: z.array(FieldProblemSchema).optional(),
     /** Steps still missing (trial upgrade). */
     missing: z.array(z.string()).optional(),
-    /** When to try again (cooldowns, locks). */
+    /** When to try again (cooldowns, locks, rate limits); also sent as Retry-After. */
     retryAt: z.string().optional(),
+    /** The rate limit a `rate_limited` request went over (api/rate-limits.ts). */
+    limit: z
+      .object({
+        name: z.string().describe('code_sends, code_checks or code_redemptions'),
+        caller: z.enum(['api_key', 'client_ip']).describe('Counted per API key or per client IP'),
+        max: z.int(),
+        windowSeconds: z.int(),
+      })
+      .optional(),
   })
   .meta({ id: 'Problem' });
 
@@ -38,9 +47,11 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not found',
   409: 'Conflict',
+  413: 'Content too large',
   415: 'Unsupported media type',
   422: 'Unprocessable request',
   429: 'Too many requests',
+  431: 'Request header fields too large',
   500: 'Internal server error',
   503: 'Service unavailable',
 };
@@ -52,7 +63,7 @@ export class ApiProblem extends Error {
     readonly status: number,
     readonly code: string,
     detail: string,
-    readonly extra: Pick<Problem, 'errors' | 'missing' | 'retryAt'> = {},
+    readonly extra: Pick<Problem, 'errors' | 'missing' | 'retryAt' | 'limit'> = {},
   ) {
     super(detail);
   }

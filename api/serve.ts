@@ -9,7 +9,7 @@ import type { Database } from '../activities/database';
 import type { Keyring } from '../client/codec';
 import { connectTemporal } from '../client/connection';
 import { engineDataConverter } from '../client/data-converter';
-import type { EngineEnv } from '../worker/config';
+import { apiRateLimitSettings, apiTrustProxy, type EngineEnv } from '../worker/config';
 import { buildApiServer } from './server';
 
 export interface RunningApi {
@@ -50,6 +50,8 @@ export async function startApi(options: {
     db: options.db,
     engine: { client, taskQueue: env.TEMPORAL_TASK_QUEUE },
     logger: options.logger.child({ component: 'api' }),
+    rateLimits: apiRateLimitSettings(env),
+    trustProxy: apiTrustProxy(env),
     codec: {
       keyring: options.keyring,
       corsOrigins: codecCorsOrigins(env),

@@ -5,10 +5,13 @@
  * errors as application/problem+json, and the codec server for the Temporal UI.
  * Each business area adds its routes as one module in api/routes/index.ts.
  */
+import type { Socket } from 'node:net';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, {
   type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyReply,
   type FastifyInstance,
   type FastifyRequest,
 } from 'fastify';
@@ -32,6 +35,12 @@ import {
   type IdempotencyState,
 } from './idempotency';
 import { ApiProblem, PROBLEM_CONTENT_TYPE, ProblemSchema, statusOfRefusal } from './problems';
+import {
+  createRateLimiter,
+  DEFAULT_API_RATE_LIMITS,
+  type ApiRateLimits,
+  type RateLimitName,
+} from './rate-limits';
 import { API_ROUTES } from './routes';
 import type { ApiDeps, ApiRouteModule } from './routes/types';
 
@@ -41,10 +50,12 @@ declare module 'fastify' {
     scopes?: readonly ApiScope[];
     /** Whether the route changes state and so needs an Idempotency-Key (default: not GET). */
     mutating?: boolean;
+    /** The per-caller rate limit the route counts against (api/rate-limits.ts). */
+    rateLimit?: RateLimitName;
   }
   interface FastifyInstance {
-    /** Every authenticated route (method and URL), as the OpenAPI document must list them. */
-    apiRoutes: Array<{ method: string; url: string }>;
+    /** Every authenticated route (method, URL, scopes), as the OpenAPI document must list them. */
+    apiRoutes: ApiRouteEntry[];
   }
   interface FastifyRequest {
     principal?: ApiPrincipal;
@@ -65,12 +76,29 @@ export interface ApiServerOptions extends ApiDeps {
   };
   /** The route modules (default: every module in api/routes/index.ts). */
   routes?: readonly ApiRouteModule[];
+  /** Per-caller limits of the abuse-prone routes (default DEFAULT_API_RATE_LIMITS). */
+  rateLimits?: ApiRateLimits;
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client IP (Fastify's
+   * trustProxy: true for any, or addresses / CIDRs); default none.
+   */
+  trustProxy?: boolean | string[];
+  /** The clock of rate-limit windows and Retry-After (tests pass their own). */
+  now?: () => Date;
+}
+
+/** One authenticated route of the server's route table. */
+export interface ApiRouteEntry {
+  method: string;
+  url: string;
+  scopes: readonly ApiScope[];
+  rateLimit?: RateLimitName;
 }
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Problem responses every authenticated route may give, for the OpenAPI document. */
-const PROBLEM_STATUSES = [400, 401, 403, 404, 409, 422, 429, 500] as const;
+const PROBLEM_STATUSES = [400, 401, 403, 404, 409, 413, 415, 422, 429, 500] as const;
 const problemResponse = {
   description: 'A problem (RFC 9457): `code` says why, `errors` names each bad field',
   content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
@@ -83,7 +111,42 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
       : { logger: false }),
     // Request ids in logs and problems; never the body (it may hold a card or an address).
     genReqId: () => `req-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
+    ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
+    // Ids are at most 64 characters; a longer path parameter still reaches validation
+    // (and is refused naming it) instead of matching no route.
+    maxParamLength: 2048,
+    // A request Node's parser refuses (headers or URL too large, bad framing) never
+    // reaches Fastify: it is answered as a problem on the socket.
+    clientErrorHandler: (error: Error & { code?: string }, socket: Socket) => {
+      if (error.code === 'ECONNRESET' || !socket.writable) {
+        socket.destroy(error);
+        return;
+      }
+      const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+      const problem = tooLarge
+        ? new ApiProblem(
+            431,
+            'headers_too_large',
+            'The URL or headers are larger than the API accepts',
+          )
+        : new ApiProblem(400, 'malformed_request', 'The request is not valid HTTP');
+      const body = JSON.stringify(problem.toProblem());
+      socket.end(
+        `HTTP/1.1 ${problem.status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+          `content-type: ${PROBLEM_CONTENT_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+          `connection: close\r\n\r\n${body}`,
+      );
+    },
+    // A URL Fastify cannot decode is refused as a problem too, not with Fastify's own JSON.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const problem = toApiProblem(error);
+      void reply
+        .code(problem.status)
+        .type(PROBLEM_CONTENT_TYPE)
+        .send(problem.toProblem(request.url.split('?')[0]));
+    },
   });
+  const now = options.now ?? (() => new Date());
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -126,16 +189,27 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
   // Every API route: bearer auth, problem responses, and an Idempotency-Key when mutating.
-  const apiRoutes: Array<{ method: string; url: string }> = [];
+  const apiRoutes: ApiRouteEntry[] = [];
   app.decorate('apiRoutes', apiRoutes);
   app.addHook('onRoute', (route) => {
-    const config = route.config as { scopes?: readonly ApiScope[]; mutating?: boolean } | undefined;
-    if (!config?.scopes) return;
+    const config = route.config as
+      { scopes?: readonly ApiScope[]; mutating?: boolean; rateLimit?: RateLimitName } | undefined;
+    const scopes = config?.scopes;
+    if (!config || !scopes) return;
+    const { rateLimit } = config;
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    for (const method of methods) if (method !== 'HEAD') apiRoutes.push({ method, url: route.url });
+    for (const method of methods) {
+      if (method !== 'HEAD')
+        apiRoutes.push({ method, url: route.url, scopes, ...(rateLimit ? { rateLimit } : {}) });
+    }
     const mutating = config.mutating ?? methods.some((m) => MUTATING.has(m));
     const schema = (route.schema ??= {}) as Record<string, unknown>;
     schema.security = [{ apiKey: [] }];
+    if (rateLimit) {
+      const note = `Rate limited per API key and per client IP (\`${rateLimit}\`): over the limit, 429 \`rate_limited\` with Retry-After.`;
+      schema.description =
+        typeof schema.description === 'string' ? `${schema.description}\n\n${note}` : note;
+    }
     if (mutating && !schema.headers) schema.headers = IdempotencyHeadersSchema;
     const response = (schema.response ??= {}) as Record<string, unknown>;
     for (const status of PROBLEM_STATUSES) response[status] ??= problemResponse;
@@ -167,6 +241,13 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     request.principal = principal;
   });
 
+  // Before the Idempotency-Key is recorded: a refused request leaves no answer to replay.
+  const limiter = createRateLimiter(options.db, options.rateLimits ?? DEFAULT_API_RATE_LIMITS, now);
+  app.addHook('preHandler', async (request) => {
+    const name = request.routeOptions.config.rateLimit;
+    if (!name || !request.principal) return;
+    await limiter.hit(name, { apiKeyId: request.principal.keyId, ip: request.ip });
+  });
   registerIdempotency(app, options.db);
 
   app.setErrorHandler((error, request, reply) => {
@@ -174,7 +255,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
     if (problem.status === 401) reply.header('www-authenticate', 'Bearer');
     if (problem.extra.retryAt) {
-      const seconds = Math.ceil((Date.parse(problem.extra.retryAt) - Date.now()) / 1000);
+      const seconds = Math.ceil((Date.parse(problem.extra.retryAt) - now().getTime()) / 1000);
       if (seconds > 0) reply.header('retry-after', String(seconds));
     }
     return reply
@@ -203,6 +284,32 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     await app.register(async (scope) => register(scope, options));
   return app;
 }
+
+/** Fastify's refusals of a request it cannot read, in the API's words. */
+const FASTIFY_REFUSALS: Record<string, { code: string; detail: string; field?: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    code: 'malformed_json',
+    detail:
+      'The body is not valid JSON (or holds a __proto__ / constructor.prototype key, which is refused)',
+    field: 'body',
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    code: 'malformed_json',
+    detail: 'The body is empty but content-type says JSON',
+    field: 'body',
+  },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: 'unsupported_media_type',
+    detail: 'Send the body as JSON with content-type: application/json',
+    field: 'headers.content-type',
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    code: 'body_too_large',
+    detail: 'The body is larger than the API accepts',
+    field: 'body',
+  },
+  FST_ERR_BAD_URL: { code: 'malformed_url', detail: 'The URL is not validly percent-encoded' },
+};
 
 /** Any error as the problem to answer with. */
 export function toApiProblem(error: unknown): ApiProblem {
@@ -251,10 +358,13 @@ export function toApiProblem(error: unknown): ApiProblem {
   const fastifyError = error as { statusCode?: number; code?: string; message?: string };
   if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode < 500) {
     // Fastify's own refusals: malformed JSON, unsupported media type, body too large.
+    const known = FASTIFY_REFUSALS[fastifyError.code ?? ''];
+    const detail = known?.detail ?? fastifyError.message ?? 'Bad request';
     return new ApiProblem(
       fastifyError.statusCode,
-      (fastifyError.code ?? 'bad_request').toLowerCase(),
-      fastifyError.message ?? 'Bad request',
+      known?.code ?? (fastifyError.code ?? 'bad_request').toLowerCase(),
+      detail,
+      known?.field ? { errors: [{ field: known.field, message: detail }] } : {},
     );
   }
   return new ApiProblem(500, 'internal_error', 'The request failed; it may be retried');

@@ -47,9 +47,13 @@ function checkDigits(
   }
 }
 
-export const InstantSchema = z.string().refine(isIsoInstant, {
-  error: 'Must be an ISO-8601 instant with a zone, e.g. 2024-01-31T00:00:00Z',
-});
+export const InstantSchema = z
+  .string()
+  .refine(isIsoInstant, {
+    error: 'Must be an ISO-8601 instant with a zone, e.g. 2024-01-31T00:00:00Z',
+  })
+  // The refinement is invisible to the OpenAPI document; the format says it.
+  .meta({ format: 'date-time' });
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const idSchema = (what: string) =>

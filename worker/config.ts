@@ -2,6 +2,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
 import type { Fault } from '../activities/faults';
 import type { CodeAttemptLimits } from '../activities/ledger/attempts';
+import { DEFAULT_API_RATE_LIMITS, type ApiRateLimits } from '../api/rate-limits';
 
 /** Every environment variable the engine reads; `.env.example` documents each one. */
 const portSchema = z.coerce.number().int().min(1).max(65535);
@@ -21,6 +22,8 @@ const durationSchema = (fallback: string) =>
       ctx.addIssue({ code: 'custom', message: 'must be a duration such as "10 minutes" or "30s"' });
       return z.NEVER;
     });
+const rateSchema = (fallback: number) =>
+  z.coerce.number().int().min(1).max(1_000_000).default(fallback);
 const countSchema = (fallback: number) => z.coerce.number().int().min(1).max(100).default(fallback);
 /** Development keys: fine for `npm start`, replaced in any real deployment. */
 export const DEV_VERIFICATION_HASH_KEY = 'dev-only-verification-hash-key-change-me';
@@ -106,6 +109,36 @@ export const engineEnvSchema = z
     /** Failed promo / coupon code attempts one account may make within CODE_ATTEMPT_WINDOW. */
     CODE_ATTEMPT_MAX: z.coerce.number().int().min(1).max(1000).default(10),
     CODE_ATTEMPT_WINDOW: durationSchema('1 hour'),
+    // --- per-caller rate limits of the HTTP API (api/rate-limits.ts) ---
+    /** Length of one rate-limit window. */
+    RATE_LIMIT_WINDOW: durationSchema('10 minutes'),
+    /** Verification code sends and resends (phone, code/resend) per window. */
+    RATE_LIMIT_CODE_SENDS_PER_KEY: rateSchema(DEFAULT_API_RATE_LIMITS.limits.code_sends.perApiKey),
+    RATE_LIMIT_CODE_SENDS_PER_IP: rateSchema(DEFAULT_API_RATE_LIMITS.limits.code_sends.perClientIp),
+    /** Verification code checks (code/verify) per window. */
+    RATE_LIMIT_CODE_CHECKS_PER_KEY: rateSchema(
+      DEFAULT_API_RATE_LIMITS.limits.code_checks.perApiKey,
+    ),
+    RATE_LIMIT_CODE_CHECKS_PER_IP: rateSchema(
+      DEFAULT_API_RATE_LIMITS.limits.code_checks.perClientIp,
+    ),
+    /** Promo / coupon code redemptions (both promo-code routes) per window. */
+    RATE_LIMIT_CODE_REDEMPTIONS_PER_KEY: rateSchema(
+      DEFAULT_API_RATE_LIMITS.limits.code_redemptions.perApiKey,
+    ),
+    RATE_LIMIT_CODE_REDEMPTIONS_PER_IP: rateSchema(
+      DEFAULT_API_RATE_LIMITS.limits.code_redemptions.perClientIp,
+    ),
+    /**
+     * Proxies whose X-Forwarded-For gives the client IP: `true` (any), or
+     * comma-separated addresses / CIDRs; unset: the connection's address.
+     */
+    API_TRUST_PROXY: z
+      .string()
+      .regex(/^(true|[0-9A-Fa-f.:/]+(\s*,\s*[0-9A-Fa-f.:/]+)*)$/, {
+        error: 'must be true or comma-separated addresses / CIDRs, e.g. 10.0.0.0/8,127.0.0.1',
+      })
+      .optional(),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.TEMPORAL_TLS_CERT_PATH) !== Boolean(env.TEMPORAL_TLS_KEY_PATH)) {
@@ -223,4 +256,32 @@ export function codeAttemptSettingsFromEnv(
   env: NodeJS.ProcessEnv = process.env,
 ): CodeAttemptLimits {
   return codeAttemptSettings(parseEngineEnv(env));
+}
+
+/** Per-caller rate limits of the HTTP API (api/rate-limits.ts). */
+export function apiRateLimitSettings(env: EngineEnv): ApiRateLimits {
+  return {
+    windowMs: env.RATE_LIMIT_WINDOW,
+    limits: {
+      code_sends: {
+        perApiKey: env.RATE_LIMIT_CODE_SENDS_PER_KEY,
+        perClientIp: env.RATE_LIMIT_CODE_SENDS_PER_IP,
+      },
+      code_checks: {
+        perApiKey: env.RATE_LIMIT_CODE_CHECKS_PER_KEY,
+        perClientIp: env.RATE_LIMIT_CODE_CHECKS_PER_IP,
+      },
+      code_redemptions: {
+        perApiKey: env.RATE_LIMIT_CODE_REDEMPTIONS_PER_KEY,
+        perClientIp: env.RATE_LIMIT_CODE_REDEMPTIONS_PER_IP,
+      },
+    },
+  };
+}
+
+/** Fastify's trustProxy from API_TRUST_PROXY: whose X-Forwarded-For names the client. */
+export function apiTrustProxy(env: EngineEnv): boolean | string[] {
+  if (!env.API_TRUST_PROXY) return false;
+  if (env.API_TRUST_PROXY === 'true') return true;
+  return env.API_TRUST_PROXY.split(',').map((a) => a.trim());
 }

@@ -67,7 +67,7 @@ export function accountRoutes(server: FastifyInstance, deps: ApiDeps): void {
   app.post(
     '/v1/accounts/:accountId/promo-codes',
     {
-      config: { scopes: ['signup', 'billing'] },
+      config: { scopes: ['signup', 'billing'], rateLimit: 'code_redemptions' },
       schema: {
         tags,
         summary:

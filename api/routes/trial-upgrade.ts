@@ -262,7 +262,7 @@ export function trialUpgradeRoutes(server: FastifyInstance, deps: ApiDeps): void
   app.post(
     '/v1/trial-upgrades/:accountId/phone',
     {
-      config: { scopes: SIGNUP },
+      config: { scopes: SIGNUP, rateLimit: 'code_sends' },
       schema: {
         tags,
         summary: 'Step 2: the mobile number; a code is sent by SMS (or voice)',
@@ -282,7 +282,7 @@ export function trialUpgradeRoutes(server: FastifyInstance, deps: ApiDeps): void
   app.post(
     '/v1/trial-upgrades/:accountId/code/resend',
     {
-      config: { scopes: SIGNUP },
+      config: { scopes: SIGNUP, rateLimit: 'code_sends' },
       schema: {
         tags,
         summary: 'Another code (the previous one stops working), optionally by the other channel',
@@ -302,7 +302,7 @@ export function trialUpgradeRoutes(server: FastifyInstance, deps: ApiDeps): void
   app.post(
     '/v1/trial-upgrades/:accountId/code/verify',
     {
-      config: { scopes: SIGNUP },
+      config: { scopes: SIGNUP, rateLimit: 'code_checks' },
       schema: {
         tags,
         summary: 'Step 3: the code the customer typed (sealed before it reaches the workflow)',
@@ -412,7 +412,7 @@ export function trialUpgradeRoutes(server: FastifyInstance, deps: ApiDeps): void
   app.put(
     '/v1/trial-upgrades/:accountId/promo-code',
     {
-      config: { scopes: SIGNUP },
+      config: { scopes: SIGNUP, rateLimit: 'code_redemptions' },
       schema: {
         tags,
         summary: 'Step 7 (optional): a promo code, checked now and applied at the upgrade',

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Worker } from '@temporalio/worker';
 import { issueApiKey, type ApiScope } from '../../api/keys';
+import type { ApiRateLimits } from '../../api/rate-limits';
 import { buildApiServer } from '../../api/server';
 import { createTestEngine, type TestEngine } from './integration';
 
@@ -37,9 +38,18 @@ export interface ApiHarness {
   close: () => Promise<void>;
 }
 
-export async function createApiHarness(
-  options: { codecCorsOrigins?: string[]; devUiToken?: string } = {},
-): Promise<ApiHarness> {
+export interface ApiHarnessOptions {
+  codecCorsOrigins?: string[];
+  devUiToken?: string;
+  /** Per-caller rate limits (default the production defaults). */
+  rateLimits?: ApiRateLimits;
+  /** Believe X-Forwarded-For (to call as several client IPs). */
+  trustProxy?: boolean;
+  /** The API's clock (rate-limit windows, Retry-After). */
+  now?: () => Date;
+}
+
+export async function createApiHarness(options: ApiHarnessOptions = {}): Promise<ApiHarness> {
   const engine = await createTestEngine();
   const worker: Worker = await engine.createWorker();
   const running = worker.run();
@@ -52,6 +62,9 @@ export async function createApiHarness(
       corsOrigins: options.codecCorsOrigins ?? ['http://localhost:8233'],
       ...(options.devUiToken ? { devUiToken: options.devUiToken } : {}),
     },
+    ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+    ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
