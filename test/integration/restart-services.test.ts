@@ -53,8 +53,9 @@ import {
 
 jest.setTimeout(180_000);
 
-const TEMPORAL_PORT = Number(process.env.RESTART_TEMPORAL_PORT ?? 17909);
-const POSTGRES_PORT = Number(process.env.RESTART_POSTGRES_PORT ?? 55909);
+// Next to the shared test services' ports, so checkouts testing at once do not collide.
+const TEMPORAL_PORT = Number(process.env.TEST_TEMPORAL_PORT ?? 17233) + 9;
+const POSTGRES_PORT = Number(process.env.TEST_POSTGRES_PORT ?? 55433) + 9;
 const dir = path.join(TEST_DATA_DIR, `restart-${process.pid}`);
 const bundle = (): string => process.env[TEST_ENV.workflowBundle] ?? '';
 
