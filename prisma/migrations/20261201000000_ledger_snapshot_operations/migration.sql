@@ -99,12 +99,14 @@ BEGIN
     SELECT * INTO v_account FROM "Account" a WHERE a."id" = p_account\073
   END IF\073
   v_shared := ledger_shared_coupon_ids(p_account)\073
+  -- Own, then shared (not own), each by an index: no sort or hash to deduplicate.
   v_candidates := ARRAY(
-    SELECT o."id" FROM "Coupon" o
-    WHERE o."ownerAccountId" = p_account AND o."status" IN (''available'', ''frozen'')
-    UNION
-    SELECT s."id" FROM "Coupon" s
-    WHERE s."id" = ANY(v_shared) AND s."status" IN (''available'', ''frozen''))\073
+      SELECT o."id" FROM "Coupon" o
+      WHERE o."ownerAccountId" = p_account AND o."status" IN (''available'', ''frozen''))
+    || ARRAY(
+      SELECT s."id" FROM "Coupon" s
+      WHERE s."id" = ANY(v_shared) AND s."ownerAccountId" <> p_account
+        AND s."status" IN (''available'', ''frozen''))\073
   IF p_lock THEN
     PERFORM 1 FROM "Coupon" c WHERE c."id" = ANY(v_candidates) ORDER BY c."id" FOR UPDATE\073
     v_shared := ledger_shared_coupon_ids(p_account)\073
