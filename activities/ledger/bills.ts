@@ -21,11 +21,12 @@ import {
 import { z } from 'zod';
 import { CouponKind, CouponMovementKind } from '../../generated/prisma/client';
 import type { Database } from '../database';
+import { couponWrite } from './movements';
 import type { Tx } from './operation';
 import { netCouponDeduction, netOfMovements } from './order-use';
 import { LedgerRefusal } from './refusal';
 import { amountRoundedUp, productOf, toDomainCoupon } from './rows';
-import { CouponRowSchema, couponWrite, runDecidedOperation, type Decision } from './snapshot';
+import { CouponRowSchema, runDecidedOperation, type Decision } from './snapshot';
 import type { BillDrawdownResult, DrawDownBillInput } from './types';
 
 const DrawdownStateSchema = z.object({

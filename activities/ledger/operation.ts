@@ -11,6 +11,8 @@
  * used again (the trial upgrade retries a removed promo code under one key).
  * Deadlocks, write conflicts and pool timeouts are retried a few times: the
  * key makes a retry safe even if an earlier attempt did commit.
+ * deductCoupon and drawDownBill, the busiest, keep these guarantees in two
+ * statements instead (snapshot.ts), under the same key lock and Operation table.
  */
 import { createHash } from 'node:crypto';
 import { Prisma } from '../../generated/prisma/client';

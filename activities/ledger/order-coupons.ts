@@ -18,10 +18,10 @@ import { z } from 'zod';
 import type { Database } from '../database';
 import { resolveAccess, type AccountAccess } from './access';
 import { lockAccounts, lockCoupons, lockOrder } from './locks';
-import { changeCoupon } from './movements';
+import { changeCoupon, couponWrite } from './movements';
 import { runOperation, type Tx } from './operation';
 import { LedgerRefusal } from './refusal';
-import { CouponRowSchema, couponWrite, runDecidedOperation, type Decision } from './snapshot';
+import { CouponRowSchema, runDecidedOperation, type Decision } from './snapshot';
 import { loadCoupon, loadProduct, toDomainCoupon, type CouponRow } from './rows';
 import type {
   DeductInput,

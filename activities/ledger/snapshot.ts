@@ -26,7 +26,7 @@ import { z } from 'zod';
 import { COUPON_STATUSES } from '../../domain';
 import { CouponKind, Prisma } from '../../generated/prisma/client';
 import { sqlPoolOf, type Database } from '../database';
-import type { CouponChange } from './movements';
+import type { CouponWrite } from './movements';
 import {
   fingerprint,
   jsonCopy,
@@ -38,7 +38,7 @@ import {
   type Tx,
 } from './operation';
 import { LedgerRefusal } from './refusal';
-import { amountOf, currencyOf, signedDelta, type CouponRow } from './rows';
+import type { CouponRow } from './rows';
 
 /** The operations ledger_snapshot knows how to read (its p_operation). */
 export type DecidedOperationKind = 'deductCoupon' | 'drawDownBill';
@@ -51,43 +51,11 @@ export interface DecidedOperationSpec<S> extends OperationSpec {
   stateSchema: z.ZodType<S>;
 }
 
-/** A coupon write: the row's new values and its movement. */
-export interface CouponWrite {
-  couponId: string;
-  kind: CouponChange['kind'];
-  balanceAfter: string;
-  balanceDelta: string;
-  statusAfter: CouponChange['statusAfter'];
-  frozenForOrderId: string | null;
-  orderId: string | null;
-  billId: string | null;
-  note: string | null;
-}
-
 export interface Decision<T> {
   result: T;
   coupons: CouponWrite[];
   /** Bill.couponDeduction after the writes (the bill row, when it exists). */
   billCouponDeduction?: string;
-}
-
-/** The write of one coupon change (as movements.ts changeCoupon writes it). */
-export function couponWrite(
-  before: CouponRow,
-  change: Omit<CouponChange, 'operationKey'>,
-): CouponWrite {
-  const balanceBefore = amountOf(before.balance, currencyOf(before.currency));
-  return {
-    couponId: before.id,
-    kind: change.kind,
-    balanceAfter: change.balanceAfter,
-    balanceDelta: signedDelta(balanceBefore, change.balanceAfter),
-    statusAfter: change.statusAfter,
-    frozenForOrderId: change.frozenForOrderId,
-    orderId: change.orderId ?? null,
-    billId: change.billId ?? null,
-    note: change.note ?? null,
-  };
 }
 
 const StoredOperationSchema = z.object({
