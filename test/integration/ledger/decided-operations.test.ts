@@ -5,7 +5,13 @@
  * ledger_apply (applied, stored, changed) and the races the optimistic path
  * must lose safely.
  */
+import { PrismaPg } from '@prisma/adapter-pg';
+import { sqlPoolOf } from '../../../activities/database';
+import { createLedgerActivities } from '../../../activities/ledger/activities';
+import { checkLedgerConsistency } from '../../../activities/ledger/consistency';
 import { Dec } from '../../../domain';
+import { PrismaClient } from '../../../generated/prisma/client';
+import { createTestDatabase } from '../../support/integration';
 import { useLedgerDatabase } from '../../support/ledger-harness';
 import { T0, createAccount, grantCoupon, uid } from '../../support/ledger-fixtures';
 import { couponState } from '../../support/ledger-reads';
@@ -181,4 +187,46 @@ test('a refusal read on the optimistic path is judged again under locks and stor
     operationKey: uid('op'),
   });
   expect(await t.ledger.deductCoupon(input)).toMatchObject({ deducted: '5.00' });
+});
+
+test('a client not made by createDatabase (no pool of ours) runs them through Prisma, with the same guarantees', async () => {
+  const database = await createTestDatabase();
+  const prismaOnly = new PrismaClient({
+    adapter: new PrismaPg({ connectionString: database.url }),
+  });
+  try {
+    expect(sqlPoolOf(prismaOnly)).toBeUndefined();
+    const ledger = createLedgerActivities(prismaOnly);
+    const accountId = await createAccount(prismaOnly);
+    const couponId = await grantCoupon(prismaOnly, {
+      ownerAccountId: accountId,
+      faceValue: '30.00',
+    });
+    const input = bill(accountId, '4.00');
+    const first = await ledger.drawDownBill(input);
+    expect(first.draws).toEqual([{ couponId, amount: '4.00', balanceAfter: '26.00' }]);
+    expect(await ledger.drawDownBill(input)).toEqual(first);
+    await expect(ledger.drawDownBill({ ...input, amount: '5.00' })).rejects.toMatchObject({
+      type: 'operation_key_reused',
+    });
+    // A refusal (nothing frozen for the order) goes through the locked transaction.
+    await expect(
+      ledger.deductCoupon({
+        couponId,
+        orderId: uid('ord'),
+        amount: '1.00',
+        at: T0,
+        operationKey: uid('op'),
+      }),
+    ).rejects.toMatchObject({ type: 'coupon_not_frozen_for_order' });
+    expect(await couponState(prismaOnly, couponId)).toMatchObject({ balance: '26' });
+    expect(await checkLedgerConsistency(prismaOnly)).toEqual({
+      ok: true,
+      coupons: [],
+      accounts: [],
+    });
+  } finally {
+    await prismaOnly.$disconnect();
+    await database.drop();
+  }
 });
