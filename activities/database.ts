@@ -1,12 +1,32 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import { PrismaClient } from '../generated/prisma/client';
 import { ConfigError } from '../worker/config';
 
 export type Database = PrismaClient;
 
+/** Each database's pg pool, which its Prisma adapter uses too (one connection budget). */
+const pools = new WeakMap<Database, Pool>();
+
 export function createDatabase(url: string): Database {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
+  const pool = new Pool({ connectionString: url });
+  // An idle connection dropped by the server (restart, shutdown) is discarded by the
+  // pool; without a listener its 'error' event would crash the process.
+  pool.on('error', () => undefined);
+  // The adapter ends the pool on $disconnect, as it would its own.
+  const db = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+  pools.set(db, pool);
+  return db;
+}
+
+/**
+ * The database's pg pool, for the few hot statements where Prisma's per-query
+ * cost dominates (activities/ledger/snapshot.ts); undefined when the client was
+ * not made by createDatabase or its pool has ended.
+ */
+export function sqlPoolOf(db: Database): Pool | undefined {
+  const pool = pools.get(db);
+  return pool && !pool.ending && !pool.ended ? pool : undefined;
 }
 
 /** One `SELECT 1`, so a wrong DATABASE_URL stops start-up with one line naming it. */

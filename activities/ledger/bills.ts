@@ -1,9 +1,11 @@
 /**
  * Pay-as-you-go bills (seed 002 §Pay-as-you-go bills): the domain's drawDownBill
  * picks and chains the account's accessible cash coupons (own and shared); each
- * draw is one 'deduct' movement with the bill id. Coupons are locked (sorted ids)
- * and read again before the domain sees them, so concurrent bills drawing on the
- * same coupon queue up and each sees what the previous one left. A bill is
+ * draw is one 'deduct' movement with the bill id. The domain decides on one
+ * snapshot of the account, its coupons and the bill, and the decision is written
+ * only if that state is unchanged under the account and coupon locks (sorted
+ * ids), else decided again on the locked rows (snapshot.ts); so concurrent bills
+ * drawing on the same coupon each see what the previous one left. A bill is
  * covered once: coupons draw at most the bill amount (the Bill row's, when it
  * exists) less what they already cover for it (an earlier drawdown under another
  * key), so no value is drawn twice; an upward adjustment raises the row first.
@@ -16,106 +18,168 @@ import {
   parseAmount,
   zero,
 } from '../../domain';
+import { z } from 'zod';
+import { CouponKind, CouponMovementKind } from '../../generated/prisma/client';
 import type { Database } from '../database';
-import { accessibleWhere, resolveAccess } from './access';
-import { lockAccounts, lockCoupons } from './locks';
-import { changeCoupon } from './movements';
-import { runOperation, type Tx } from './operation';
-import { netCouponDeduction } from './order-use';
-import { amountRoundedUp, loadProduct, toDomainCoupon } from './rows';
+import { couponWrite } from './movements';
+import type { Tx } from './operation';
+import { netCouponDeduction, netOfMovements } from './order-use';
+import { LedgerRefusal } from './refusal';
+import { amountRoundedUp, productOf, toDomainCoupon } from './rows';
+import { CouponRowSchema, runDecidedOperation, type Decision } from './snapshot';
 import type { BillDrawdownResult, DrawDownBillInput } from './types';
 
+const DrawdownStateSchema = z.object({
+  account: z
+    .object({ id: z.string(), organizationId: z.string().nullable(), arrears: z.string() })
+    .nullable(),
+  sharedCouponIds: z.array(z.string()),
+  /** The candidate coupons (active when locked) still accessible, by id. */
+  coupons: z.array(CouponRowSchema),
+  product: z
+    .object({
+      productCode: z.string(),
+      commodityCode: z.string(),
+      channel: z.string(),
+      physicalGood: z.boolean(),
+      thirdParty: z.boolean(),
+      name: z.string(),
+    })
+    .nullable(),
+  /** The stored Bill row's amount (null: no row yet). */
+  billAmount: z.string().nullable(),
+  /** Deduct and return movements already booked for the bill, oldest first. */
+  billMovements: z.array(
+    z.object({
+      couponId: z.string(),
+      couponKind: z.enum(CouponKind),
+      kind: z.enum(CouponMovementKind),
+      balanceDelta: z.string(),
+      deducted: z.string().nullable(),
+    }),
+  ),
+});
+type DrawdownState = z.infer<typeof DrawdownStateSchema>;
+
+/** A decided operation (snapshot.ts): locks the account, then its candidate coupons by id. */
 export async function drawDownBill(
   db: Database,
   input: DrawDownBillInput,
 ): Promise<BillDrawdownResult> {
   const { operationKey, at, ...request } = input;
-  return runOperation(db, { key: operationKey, kind: 'drawDownBill', request }, async (tx) => {
-    // Account first (lock order), so arrears cannot change under the decision.
-    await lockAccounts(tx, [input.accountId]);
-    const access = await resolveAccess(tx, input.accountId);
-    const product = await loadProduct(tx, input.commodityCode);
-    const account = await tx.account.findUniqueOrThrow({ where: { id: input.accountId } });
-
-    // Active coupons the account may use; the domain decides which of them draw.
-    const candidates = await tx.coupon.findMany({
-      where: { AND: [accessibleWhere(access), { status: { in: ['available', 'frozen'] } }] },
-      select: { id: true },
-    });
-    await lockCoupons(
-      tx,
-      candidates.map((c) => c.id),
-    );
-    // Judged again under the coupon locks: a share cancelled meanwhile no longer counts.
-    const lockedAccess = await resolveAccess(tx, input.accountId);
-    const rows = await tx.coupon.findMany({
-      where: {
-        AND: [{ id: { in: candidates.map((c) => c.id) } }, accessibleWhere(lockedAccess)],
+  return runDecidedOperation(
+    db,
+    {
+      key: operationKey,
+      kind: 'drawDownBill',
+      request,
+      stateArgs: {
+        accountId: input.accountId,
+        billId: input.billId,
+        commodityCode: input.commodityCode,
       },
-    });
-    const byId = new Map(rows.map((r) => [r.id, r]));
+      stateSchema: DrawdownStateSchema,
+    },
+    (state) => decideDrawdown(input, state, at),
+  );
+}
 
-    // One bill is covered once: an earlier drawdown of it (under another key) counts.
-    // The bill's amount is its stored row's when there is one (an upward adjustment
-    // raises it, then settles the difference); otherwise the requested amount.
-    const covered = await netCouponDeduction(tx, { billId: input.billId });
-    const requested = parseAmount(input.amount, input.currency);
-    const billRow = await tx.bill.findUnique({
-      where: { id: input.billId },
-      select: { amount: true },
+function decideDrawdown(
+  input: DrawDownBillInput,
+  state: DrawdownState,
+  at: string,
+): Decision<BillDrawdownResult> {
+  const { account } = state;
+  if (!account) {
+    throw new LedgerRefusal('account_not_found', `no account ${input.accountId}`, {
+      accountId: input.accountId,
     });
-    const billAmount = billRow ? new Dec(billRow.amount.toString()) : requested;
-    const owed = Dec.max(Dec.min(requested, billAmount.minus(covered)), 0);
-    if (owed.isZero()) {
-      return {
+  }
+  const product = productOf(state.product, input.commodityCode);
+  const byId = new Map(state.coupons.map((r) => [r.id, r]));
+
+  // One bill is covered once: an earlier drawdown of it (under another key) counts.
+  // The bill's amount is its stored row's when there is one (an upward adjustment
+  // raises it, then settles the difference); otherwise the requested amount.
+  const booked = state.billMovements.map((m) => ({
+    couponId: m.couponId,
+    couponKind: m.couponKind,
+    kind: m.kind,
+    balanceDelta: new Dec(m.balanceDelta),
+    recordedDeduction: m.deducted === null ? null : new Dec(m.deducted),
+  }));
+  const covered = netOfMovements(booked);
+  const requested = parseAmount(input.amount, input.currency);
+  const billAmount = state.billAmount !== null ? new Dec(state.billAmount) : requested;
+  const owed = Dec.max(Dec.min(requested, billAmount.minus(covered)), 0);
+  if (owed.isZero()) {
+    return {
+      result: {
         billId: input.billId,
         draws: [],
         couponDeduction: zero(input.currency),
         remainder: zero(input.currency),
         blockedBy: null,
-      };
-    }
-
-    const arrears = new Dec(account.arrears.toString());
-    const drawdown = drawDown(
-      rows.map(toDomainCoupon),
-      {
-        billId: input.billId,
-        accountId: input.accountId,
-        product,
-        amount: formatAmount(owed, input.currency),
-        currency: input.currency,
-        overdue: input.overdue,
-        outstandingArrears: arrears.isZero()
-          ? zero(input.currency)
-          : amountRoundedUp(account.arrears, input.currency),
-        sharedCouponIds: lockedAccess.sharedCouponIds,
       },
-      at,
-    );
-    for (const draw of drawdown.draws) {
-      const row = byId.get(draw.couponId);
-      if (!row) throw new Error(`drawdown named coupon ${draw.couponId} that was not offered`);
-      const coupon = toDomainCoupon(row);
-      await changeCoupon(tx, row, {
-        kind: 'deduct',
-        balanceAfter: draw.balanceAfter,
-        statusAfter: effectiveStatus({ ...coupon, balance: draw.balanceAfter }, at),
-        frozenForOrderId: null,
-        billId: input.billId,
-        operationKey,
-        note: `drew ${draw.amount} for bill ${input.billId}`,
-      });
-    }
-    if (drawdown.draws.length > 0) await syncBillCouponDeduction(tx, input.billId);
-    return {
+      coupons: [],
+    };
+  }
+
+  const arrears = new Dec(account.arrears);
+  const drawdown = drawDown(
+    state.coupons.map(toDomainCoupon),
+    {
+      billId: input.billId,
+      accountId: input.accountId,
+      product,
+      amount: formatAmount(owed, input.currency),
+      currency: input.currency,
+      overdue: input.overdue,
+      outstandingArrears: arrears.isZero()
+        ? zero(input.currency)
+        : amountRoundedUp(arrears, input.currency),
+      sharedCouponIds: state.sharedCouponIds,
+    },
+    at,
+  );
+  const coupons = drawdown.draws.map((draw) => {
+    const row = byId.get(draw.couponId);
+    if (!row) throw new Error(`drawdown named coupon ${draw.couponId} that was not offered`);
+    const coupon = toDomainCoupon(row);
+    return couponWrite(row, {
+      kind: 'deduct',
+      balanceAfter: draw.balanceAfter,
+      statusAfter: effectiveStatus({ ...coupon, balance: draw.balanceAfter }, at),
+      frozenForOrderId: null,
+      billId: input.billId,
+      note: `drew ${draw.amount} for bill ${input.billId}`,
+    });
+  });
+  // Bill.couponDeduction: what its coupons took, net of what came back (as syncBillCouponDeduction).
+  const billCouponDeduction =
+    coupons.length > 0
+      ? netOfMovements([
+          ...booked,
+          ...coupons.map((w) => ({
+            couponId: w.couponId,
+            couponKind: byId.get(w.couponId)?.kind ?? 'cash',
+            kind: w.kind,
+            balanceDelta: new Dec(w.balanceDelta),
+            recordedDeduction: null,
+          })),
+        ]).toString()
+      : undefined;
+  return {
+    result: {
       billId: drawdown.billId,
       draws: drawdown.draws,
       couponDeduction: drawdown.couponDeduction,
       remainder: drawdown.remainder,
       blockedBy: drawdown.blockedBy,
-    };
-  });
+    },
+    coupons,
+    ...(billCouponDeduction !== undefined ? { billCouponDeduction } : {}),
+  };
 }
 
 /**

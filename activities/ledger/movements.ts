@@ -22,34 +22,53 @@ export interface CouponChange {
   note?: string;
 }
 
-/** Updates the (locked) coupon and appends its movement. */
+/** A coupon change as written: the row's new values and its movement (operation key aside). */
+export interface CouponWrite {
+  couponId: string;
+  kind: CouponMovementKind;
+  balanceAfter: Amount;
+  balanceDelta: string;
+  statusAfter: CouponStatus;
+  frozenForOrderId: string | null;
+  orderId: string | null;
+  billId: string | null;
+  note: string | null;
+}
+
+export function couponWrite(
+  before: CouponRow,
+  change: Omit<CouponChange, 'operationKey'>,
+): CouponWrite {
+  const balanceBefore = amountOf(before.balance, currencyOf(before.currency));
+  return {
+    couponId: before.id,
+    kind: change.kind,
+    balanceAfter: change.balanceAfter,
+    balanceDelta: signedDelta(balanceBefore, change.balanceAfter),
+    statusAfter: change.statusAfter,
+    frozenForOrderId: change.frozenForOrderId,
+    orderId: change.orderId ?? null,
+    billId: change.billId ?? null,
+    note: change.note ?? null,
+  };
+}
+
+/** Updates the (locked) coupon and appends its movement (snapshot.ts ledger_apply writes the same). */
 export async function changeCoupon(
   tx: Tx,
   before: CouponRow,
   change: CouponChange,
 ): Promise<CouponRow> {
-  const currency = currencyOf(before.currency);
-  const balanceBefore = amountOf(before.balance, currency);
+  const { couponId, balanceAfter, statusAfter, frozenForOrderId, ...movement } = couponWrite(
+    before,
+    change,
+  );
   const updated = await tx.coupon.update({
-    where: { id: before.id },
-    data: {
-      balance: change.balanceAfter,
-      status: change.statusAfter,
-      frozenForOrderId: change.frozenForOrderId,
-    },
+    where: { id: couponId },
+    data: { balance: balanceAfter, status: statusAfter, frozenForOrderId },
   });
   await tx.couponMovement.create({
-    data: {
-      couponId: before.id,
-      kind: change.kind,
-      balanceDelta: signedDelta(balanceBefore, change.balanceAfter),
-      balanceAfter: change.balanceAfter,
-      statusAfter: change.statusAfter,
-      orderId: change.orderId ?? null,
-      billId: change.billId ?? null,
-      operationKey: change.operationKey,
-      note: change.note ?? null,
-    },
+    data: { couponId, balanceAfter, statusAfter, ...movement, operationKey: change.operationKey },
   });
   return updated;
 }

@@ -11,6 +11,8 @@
  * used again (the trial upgrade retries a removed promo code under one key).
  * Deadlocks, write conflicts and pool timeouts are retried a few times: the
  * key makes a retry safe even if an earlier attempt did commit.
+ * deductCoupon and drawDownBill, the busiest, keep these guarantees in two
+ * statements instead (snapshot.ts), under the same key lock and Operation table.
  */
 import { createHash } from 'node:crypto';
 import { Prisma } from '../../generated/prisma/client';
@@ -27,7 +29,7 @@ export interface OperationSpec {
   request: unknown;
 }
 
-const TRANSACTION_OPTIONS = {
+export const TRANSACTION_OPTIONS = {
   // Many operations may queue on one coupon row; give them time to get a connection.
   maxWait: 20_000,
   timeout: 30_000,
@@ -84,8 +86,8 @@ export async function runReadOnly<T>(db: Database, read: (tx: Tx) => Promise<T>)
   );
 }
 
-function replay<T>(
-  done: { kind: string; requestHash: string; result: Prisma.JsonValue },
+export function replay<T>(
+  done: { kind: string; requestHash: string; result: unknown },
   spec: OperationSpec,
   requestHash: string,
 ): T {
@@ -120,15 +122,21 @@ function canonicalJson(value: unknown): string {
 }
 
 /** The stored form: the first call returns exactly what a replay will. */
-function jsonCopy<T>(value: T): T {
+export function jsonCopy<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
 const isUniqueViolation = (err: unknown): boolean =>
   err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
 
+/** A conflict worth trying again, raised by the ledger itself (snapshot.ts). */
+export class TransientConflict extends Error {
+  override readonly name = 'TransientConflict';
+}
+
 /** P2034: deadlock (40P01) or serialization failure (40001); P2028: transaction API timeout. */
 function isTransient(err: unknown): boolean {
+  if (err instanceof TransientConflict) return true;
   if (err instanceof Prisma.PrismaClientKnownRequestError) {
     return err.code === 'P2034' || err.code === 'P2028';
   }
@@ -136,7 +144,7 @@ function isTransient(err: unknown): boolean {
   return /\b(40001|40P01)\b|deadlock detected|could not serialize/i.test(message);
 }
 
-async function withTransientRetry<T>(attempt: () => Promise<T>): Promise<T> {
+export async function withTransientRetry<T>(attempt: () => Promise<T>): Promise<T> {
   for (let n = 1; ; n++) {
     try {
       return await attempt();

@@ -14,12 +14,14 @@ import {
   type Product,
   type Usage,
 } from '../../domain';
+import { z } from 'zod';
 import type { Database } from '../database';
 import { resolveAccess, type AccountAccess } from './access';
 import { lockAccounts, lockCoupons, lockOrder } from './locks';
-import { changeCoupon } from './movements';
+import { changeCoupon, couponWrite } from './movements';
 import { runOperation, type Tx } from './operation';
 import { LedgerRefusal } from './refusal';
+import { CouponRowSchema, runDecidedOperation, type Decision } from './snapshot';
 import { loadCoupon, loadProduct, toDomainCoupon, type CouponRow } from './rows';
 import type {
   DeductInput,
@@ -191,66 +193,98 @@ const notFrozenFor = (row: CouponRow, orderId: string): LedgerRefusal =>
     { couponId: row.id, orderId, status: row.status, frozenForOrderId: row.frozenForOrderId },
   );
 
-/** At payment: books the quoted deduction. Cash keeps the rest; single-use coupons are used up. */
+const DeductStateSchema = z.object({
+  coupon: CouponRowSchema.nullable(),
+  /** The deduction quoted by the coupon's latest freeze for the order (null: none recorded). */
+  quotedDeduction: z.string().nullable(),
+});
+type DeductState = z.infer<typeof DeductStateSchema>;
+
+/**
+ * At payment: books the quoted deduction. Cash keeps the rest; single-use coupons
+ * are used up. A decided operation (snapshot.ts): locks order, then coupon.
+ */
 export async function deductCoupon(db: Database, input: DeductInput): Promise<DeductResult> {
   const { operationKey, at, ...request } = input;
-  return runOperation(db, { key: operationKey, kind: 'deductCoupon', request }, async (tx) => {
-    await lockOrder(tx, input.orderId);
-    await lockCoupons(tx, [input.couponId]);
-    const row = await loadCoupon(tx, input.couponId);
-    if (!(row.status === 'frozen' && row.frozenForOrderId === input.orderId)) {
-      throw notFrozenFor(row, input.orderId);
-    }
-    const coupon = toDomainCoupon(row);
-    if (effectiveStatus(coupon, at) === 'expired') {
-      throw new LedgerRefusal(
-        'coupon_not_eligible',
-        `coupon ${coupon.id} expired at ${coupon.expiresAt}`,
-        {
-          couponId: coupon.id,
-          reasons: [{ code: 'expired', message: `Coupon expired at ${coupon.expiresAt}` }],
-        },
-      );
-    }
-    const amount = parseAmount(input.amount, coupon.currency);
-    const balance = parseAmount(coupon.balance, coupon.currency);
-    if (amount.greaterThan(balance)) {
-      throw new LedgerRefusal(
-        'insufficient_coupon_balance',
-        `coupon ${coupon.id} has ${coupon.balance} left, cannot deduct ${input.amount}`,
-        { couponId: coupon.id, balance: coupon.balance },
-      );
-    }
-    const quoted = await quotedDeduction(tx, row.id, input.orderId);
-    if (quoted !== null && amount.greaterThan(parseAmount(quoted, coupon.currency))) {
-      throw new LedgerRefusal(
-        'deduction_exceeds_quote',
-        `coupon ${coupon.id} was frozen for order ${input.orderId} to deduct ${quoted}, not ${input.amount}`,
-        { couponId: coupon.id, orderId: input.orderId, quoted },
-      );
-    }
-    // Single-use kinds are spent whole, whatever they took off (domain/coupon: "0" once used).
-    const after = coupon.kind === 'cash' ? balance.minus(amount) : balance.minus(balance);
-    const balanceAfter = formatAmount(after, coupon.currency);
-    const statusAfter = effectiveStatus(
-      { ...coupon, balance: balanceAfter, status: 'available', frozenForOrderId: undefined },
-      at,
-    );
-    await changeCoupon(tx, row, {
-      kind: 'deduct',
-      balanceAfter,
-      statusAfter,
-      frozenForOrderId: null,
-      orderId: input.orderId,
-      operationKey,
-      note: `deducted ${formatAmount(amount, coupon.currency)} from order ${input.orderId}`,
+  return runDecidedOperation(
+    db,
+    {
+      key: operationKey,
+      kind: 'deductCoupon',
+      request,
+      stateArgs: { couponId: input.couponId, orderId: input.orderId },
+      stateSchema: DeductStateSchema,
+    },
+    (state) => decideDeduction(input, state, at),
+  );
+}
+
+function decideDeduction(
+  input: DeductInput,
+  state: DeductState,
+  at: string,
+): Decision<DeductResult> {
+  const row = state.coupon;
+  if (!row) {
+    throw new LedgerRefusal('coupon_not_found', `no coupon ${input.couponId}`, {
+      couponId: input.couponId,
     });
-    return {
+  }
+  if (!(row.status === 'frozen' && row.frozenForOrderId === input.orderId)) {
+    throw notFrozenFor(row, input.orderId);
+  }
+  const coupon = toDomainCoupon(row);
+  if (effectiveStatus(coupon, at) === 'expired') {
+    throw new LedgerRefusal(
+      'coupon_not_eligible',
+      `coupon ${coupon.id} expired at ${coupon.expiresAt}`,
+      {
+        couponId: coupon.id,
+        reasons: [{ code: 'expired', message: `Coupon expired at ${coupon.expiresAt}` }],
+      },
+    );
+  }
+  const amount = parseAmount(input.amount, coupon.currency);
+  const balance = parseAmount(coupon.balance, coupon.currency);
+  if (amount.greaterThan(balance)) {
+    throw new LedgerRefusal(
+      'insufficient_coupon_balance',
+      `coupon ${coupon.id} has ${coupon.balance} left, cannot deduct ${input.amount}`,
+      { couponId: coupon.id, balance: coupon.balance },
+    );
+  }
+  const quoted = state.quotedDeduction;
+  if (quoted !== null && amount.greaterThan(parseAmount(quoted, coupon.currency))) {
+    throw new LedgerRefusal(
+      'deduction_exceeds_quote',
+      `coupon ${coupon.id} was frozen for order ${input.orderId} to deduct ${quoted}, not ${input.amount}`,
+      { couponId: coupon.id, orderId: input.orderId, quoted },
+    );
+  }
+  // Single-use kinds are spent whole, whatever they took off (domain/coupon: "0" once used).
+  const after = coupon.kind === 'cash' ? balance.minus(amount) : balance.minus(balance);
+  const balanceAfter = formatAmount(after, coupon.currency);
+  const statusAfter = effectiveStatus(
+    { ...coupon, balance: balanceAfter, status: 'available', frozenForOrderId: undefined },
+    at,
+  );
+  return {
+    result: {
       couponId: coupon.id,
       orderId: input.orderId,
       deducted: formatAmount(amount, coupon.currency),
       balanceAfter,
       statusAfter,
-    };
-  });
+    },
+    coupons: [
+      couponWrite(row, {
+        kind: 'deduct',
+        balanceAfter,
+        statusAfter,
+        frozenForOrderId: null,
+        orderId: input.orderId,
+        note: `deducted ${formatAmount(amount, coupon.currency)} from order ${input.orderId}`,
+      }),
+    ],
+  };
 }

@@ -32,18 +32,40 @@ export async function couponUse(
   return useOf(tx, coupon.kind, movements);
 }
 
+/** One deduct or return movement as the tally needs it. */
+export interface UseMovement {
+  kind: CouponMovement['kind'];
+  balanceDelta: Dec;
+  /** A single-use coupon's deduct: what its operation recorded it deducted (null: not recorded). */
+  recordedDeduction: Dec | null;
+}
+
 export async function useOf(
   tx: Tx,
   kind: CouponRow['kind'],
   movements: readonly CouponMovement[],
 ): Promise<CouponUse> {
+  const entries: UseMovement[] = [];
+  for (const m of movements) {
+    entries.push({
+      kind: m.kind,
+      balanceDelta: new Dec(m.balanceDelta.toString()),
+      recordedDeduction:
+        kind !== 'cash' && m.kind === 'deduct' ? await recordedDeduction(tx, m.operationKey) : null,
+    });
+  }
+  return tallyUse(kind, entries);
+}
+
+/** The use of one coupon from its movements, oldest first (pure). */
+export function tallyUse(kind: CouponRow['kind'], movements: readonly UseMovement[]): CouponUse {
   let deducted = new Dec(0);
   let returned = new Dec(0);
   let outstanding = new Dec(0);
   for (const m of movements) {
-    const delta = new Dec(m.balanceDelta.toString());
+    const delta = m.balanceDelta;
     if (m.kind === 'deduct') {
-      const amount = kind === 'cash' ? delta.negated() : await singleUseDeduction(tx, m, delta);
+      const amount = kind === 'cash' ? delta.negated() : (m.recordedDeduction ?? delta.negated());
       deducted = deducted.plus(amount);
       outstanding = outstanding.plus(amount);
     } else if (m.kind === 'return' && delta.greaterThan(0)) {
@@ -55,15 +77,32 @@ export async function useOf(
   return { deducted, returned, outstanding };
 }
 
-async function singleUseDeduction(tx: Tx, movement: CouponMovement, delta: Dec): Promise<Dec> {
-  const op = await tx.operation.findUnique({ where: { key: movement.operationKey } });
+// Not booked by deductCoupon (e.g. a fixture): the balance consumed is the best record.
+async function recordedDeduction(tx: Tx, operationKey: string): Promise<Dec | null> {
+  const op = await tx.operation.findUnique({ where: { key: operationKey } });
   const result = op?.result;
   if (result && typeof result === 'object' && !Array.isArray(result)) {
     const deducted = (result as Record<string, unknown>).deducted;
     if (typeof deducted === 'string') return new Dec(deducted);
   }
-  // Not booked by deductCoupon (e.g. a fixture): the balance consumed is the best record.
-  return delta.negated();
+  return null;
+}
+
+/** deducted − returned over every coupon, from each coupon's movements (pure). */
+export function netOfMovements(
+  movements: readonly (UseMovement & { couponId: string; couponKind: CouponRow['kind'] })[],
+): Dec {
+  const byCoupon = new Map<string, { kind: CouponRow['kind']; movements: UseMovement[] }>();
+  for (const m of movements) {
+    const entry = byCoupon.get(m.couponId) ?? { kind: m.couponKind, movements: [] };
+    entry.movements.push(m);
+    byCoupon.set(m.couponId, entry);
+  }
+  let net = new Dec(0);
+  for (const { kind, movements: own } of byCoupon.values()) {
+    net = net.plus(tallyUse(kind, own).outstanding);
+  }
+  return net;
 }
 
 /** Every coupon's use on one order or bill, in coupon id order (the "coupon deduction amount"). */

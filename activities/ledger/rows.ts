@@ -15,7 +15,11 @@ import {
   type OrderType,
   type Product,
 } from '../../domain';
-import type { Coupon as CouponRow, Prisma } from '../../generated/prisma/client';
+import type {
+  Coupon as CouponRow,
+  Prisma,
+  Product as ProductRow,
+} from '../../generated/prisma/client';
 import type { Tx } from './operation';
 import { LedgerRefusal } from './refusal';
 import type { CouponView } from './types';
@@ -33,7 +37,7 @@ export function amountOf(value: Prisma.Decimal | string, currency: CurrencyCode)
 }
 
 /** A stored amount that may be off the currency's grid (arrears in another currency): rounded up, so non-zero stays non-zero. */
-export function amountRoundedUp(value: Prisma.Decimal, currency: CurrencyCode): Amount {
+export function amountRoundedUp(value: Prisma.Decimal | Dec, currency: CurrencyCode): Amount {
   const rounded = new Dec(value.toString()).toDecimalPlaces(minorUnits(currency), Dec.ROUND_UP);
   return formatAmount(rounded, currency);
 }
@@ -106,7 +110,17 @@ export function toCouponView(coupon: Coupon, viewerAccountId: string, at: string
 }
 
 export async function loadProduct(tx: Tx, commodityCode: string): Promise<Product> {
-  const row = await tx.product.findUnique({ where: { commodityCode } });
+  return productOf(await tx.product.findUnique({ where: { commodityCode } }), commodityCode);
+}
+
+/** The Product row as the domain's Product; refuses a missing one. */
+export function productOf(
+  row: Pick<
+    ProductRow,
+    'productCode' | 'commodityCode' | 'channel' | 'physicalGood' | 'thirdParty' | 'name'
+  > | null,
+  commodityCode: string,
+): Product {
   if (!row) {
     throw new LedgerRefusal(
       'product_not_found',
