@@ -9,7 +9,16 @@ export type Database = PrismaClient;
 const pools = new WeakMap<Database, Pool>();
 
 export function createDatabase(url: string): Database {
-  const pool = new Pool({ connectionString: url });
+  const pool = new Pool({
+    connectionString: url,
+    // Bounds the ledger's own transactions (activities/ledger/snapshot.ts) as Prisma's
+    // transaction options bound its: a wait for a pooled connection, a lock wait, and a
+    // transaction left open by a stalled caller each end with an error the activity's
+    // retry policy handles, instead of holding coupon rows until the activity times out.
+    connectionTimeoutMillis: 20_000,
+    lock_timeout: 30_000,
+    idle_in_transaction_session_timeout: 60_000,
+  });
   // An idle connection dropped by the server (restart, shutdown) is discarded by the
   // pool; without a listener its 'error' event would crash the process.
   pool.on('error', () => undefined);

@@ -56,8 +56,10 @@ export function startWorkerProcess(options: {
   };
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
+  // 'close', not 'exit': 'exit' may come before the last output is read from the pipes,
+  // and the crash line written just before the SIGKILL must be in `output()` by then.
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
+    child.on('close', (code, signal) => resolve({ code, signal })),
   );
   return {
     child,
