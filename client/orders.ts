@@ -14,6 +14,7 @@ import {
   WorkflowFailedError,
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type WorkflowHandle,
 } from '@temporalio/client';
@@ -331,16 +332,37 @@ function sendPayment(
     const paymentMethod = input.method
       ? await tokenize(ctx, handle, input.method, options)
       : undefined;
-    return handle.executeUpdate(update, {
-      args: [
-        {
-          ...(paymentMethod ? { paymentMethod } : {}),
-          ...(input.returnWhen ? { returnWhen: input.returnWhen } : {}),
-        },
-      ],
-      ...options,
-    });
+    try {
+      return await handle.executeUpdate(update, {
+        args: [
+          {
+            ...(paymentMethod ? { paymentMethod } : {}),
+            ...(input.returnWhen ? { returnWhen: input.returnWhen } : {}),
+          },
+        ],
+        ...options,
+      });
+    } catch (err) {
+      throw (await closedOrderRefusal(handle, input.orderId, err)) ?? err;
+    }
   });
+}
+
+/**
+ * An update the server could not deliver because the order's workflow had closed
+ * (a cancellation that finished first, or an order long closed) is refused as the
+ * workflow's own validator would have: `order_closed`, naming the stage.
+ */
+async function closedOrderRefusal(
+  handle: WorkflowHandle<typeof order>,
+  orderId: string,
+  err: unknown,
+): Promise<OrderRefusal | null> {
+  if (!(err instanceof WorkflowNotFoundError)) return null;
+  const described = await handle.describe().catch(() => null);
+  if (!described || described.status.name === 'RUNNING') return null;
+  const stage = described.typedSearchAttributes.get(BillingStageKey) ?? described.status.name;
+  return new OrderRefusal('order_closed', `order ${orderId} is ${stage}`, { stage });
 }
 
 /** Cancels an unpaid order (its coupon is released); refused once paid (`order_already_paid`). */

@@ -99,7 +99,7 @@ const { chooseRenewalCoupon } = proxyActivities<OrderLedgerActivities>(ledgerSte
 const activityDatabaseSteps = databaseSteps(false);
 const localDatabaseSteps = databaseSteps(true);
 /** Patch id: orders started from this version run their database steps as local activities. */
-export const LOCAL_DATABASE_STEPS = 'order-local-database-steps';
+const LOCAL_DATABASE_STEPS = 'order-local-database-steps';
 // A refund is a compensation: it must happen, so it retries (same key) until it does.
 const { refundPayment } = proxyActivities<PaymentActivities>({
   startToCloseTimeout: '30 seconds',
