@@ -2,14 +2,16 @@
  * Issue 10, order throughput and latency: N concurrent order lifecycles
  * (create with a cash coupon → frozen, pay → charged and deducted, provisioned →
  * active) end to end on one dev server and PostgreSQL, against a bare workflow
- * running the same number of no-op activities on the same server, side by side.
+ * running the same number of no-op activities on the same server, side by side
+ * (and a second bare workflow with the engine's own mix of activity tasks and
+ * local activities). First it profiles one order's history: its round trips.
  *
  *   npm run bench:orders      (BENCH_LEVELS=10,100,1000 BENCH_CONCURRENCY=50)
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createOrder, getOrderState, payOrder } from '../client/orders';
+import { createOrder, payOrder } from '../client/orders';
 import { createDevPaymentGateway } from '../activities/payment/dev-gateway';
 import { createPaymentActivities } from '../activities/payment/activities';
 import { startTemporalDevServer } from '../scripts/lib/temporal-dev-server';
@@ -18,7 +20,9 @@ import { orderWorkflowId } from '../workflows/ids';
 import { createAccount, grantCoupon } from '../test/support/ledger-fixtures';
 import { startBenchDatabase } from './lib/database';
 import { percentile, printTable, round, runConcurrently, saveRun, type Row } from './lib/report';
-import { bareActivities } from './workflows/bare';
+import { activityRuns, profileHistory } from '../test/support/history';
+import { historyTimeline } from './lib/history';
+import { bareActivities, bareMixedActivities } from './workflows/bare';
 
 const LEVELS = (process.env.BENCH_LEVELS ?? '10,100,1000').split(',').map(Number);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
@@ -93,26 +97,36 @@ async function main(): Promise<void> {
       durationMonths: 1,
       couponId: account.couponId,
     });
-    await payOrder(ctx, { orderId });
-    // Provisioning runs after the payment update returns: wait until the order is active.
-    for (;;) {
-      const { stage } = await getOrderState(ctx, orderId);
-      if (stage === 'active') return orderId;
-      if (stage !== 'paying' && stage !== 'provisioning')
-        throw new Error(`order ${orderId} ended in ${stage}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    // One update that returns once provisioning has ended (no polling of the state).
+    const { stage } = await payOrder(ctx, { orderId, returnWhen: 'provisioned' });
+    if (stage !== 'active') throw new Error(`order ${orderId} ended in ${stage}`);
+    return orderId;
   };
 
   const rows: Row[] = [];
+  const profile: Row[] = [];
+  let timeline: Row[] = [];
   await engineWorker.runUntil(() =>
     bareWorker.runUntil(async () => {
-      // How many activities one lifecycle runs: the bare workflow runs as many.
+      // How many activities one lifecycle runs (activity tasks and local activities alike):
+      // the bare workflow runs as many, every one an activity task (the issue's baseline).
       const probe = await lifecycle(await prepareAccount());
       const history = await client.workflow.getHandle(orderWorkflowId(probe)).fetchHistory();
-      const activities = (history.events ?? []).filter(
-        (e) => e.activityTaskScheduledEventAttributes,
-      ).length;
+      const runs = activityRuns(history);
+      const activities = runs.length;
+      const localActivities = runs.filter((r) => r.local).length;
+      const bareProbeId = `bare-${randomUUID()}-probe`;
+      await client.workflow.execute(bareActivities, {
+        taskQueue: bareQueue,
+        workflowId: bareProbeId,
+        args: [activities],
+      });
+      const bareHistory = await client.workflow.getHandle(bareProbeId).fetchHistory();
+      profile.push(
+        { workflow: 'engine order', 'client calls': 2, ...profileHistory(history) },
+        { workflow: 'bare', 'client calls': 2, ...profileHistory(bareHistory) },
+      );
+      timeline = historyTimeline(history);
 
       for (const n of LEVELS) {
         const accounts: { accountId: string; couponId: string }[] = [];
@@ -127,6 +141,14 @@ async function main(): Promise<void> {
             args: [activities],
           }),
         );
+        // A stricter second baseline: the same mix of activity tasks and local activities.
+        const sameMix = await runConcurrently(n, CONCURRENCY, (i) =>
+          client.workflow.execute(bareMixedActivities, {
+            taskQueue: bareQueue,
+            workflowId: `bare-mix-${randomUUID()}-${i}`,
+            args: [activities - localActivities, localActivities],
+          }),
+        );
         const deducted = await db.couponMovement.count({
           where: { kind: 'deduct', couponId: { in: accounts.map((a) => a.couponId) } },
         });
@@ -135,6 +157,7 @@ async function main(): Promise<void> {
           n,
           concurrency: CONCURRENCY,
           'activities each': activities,
+          'of them local': localActivities,
           'engine orders/s': round((n / engine.elapsedMs) * 1000),
           'bare wf/s': round((n / bare.elapsedMs) * 1000),
           'engine p50 ms': round(percentile(engine.latencies, 50)),
@@ -144,12 +167,19 @@ async function main(): Promise<void> {
           'bare p99 ms': round(percentile(bare.latencies, 99)),
           'time ratio': round(engine.elapsedMs / bare.elapsedMs, 2),
           target: '<= 1.5',
+          'same-mix bare wf/s': round((n / sameMix.elapsedMs) * 1000),
+          'same-mix bare p50 ms': round(percentile(sameMix.latencies, 50)),
+          'ratio to same-mix bare': round(engine.elapsedMs / sameMix.elapsedMs, 2),
         });
       }
     }),
   );
+  printTable('One lifecycle: round trips in its history', profile);
+  printTable('One order, event by event (ms from the start)', timeline);
   printTable(`Order lifecycles against a bare workflow with as many no-op activities`, rows);
-  console.log(`\nresults appended to ${await saveRun('orders', { orders: rows })}`);
+  console.log(
+    `\nresults appended to ${await saveRun('orders', { orders: rows, profile, timeline })}`,
+  );
   await connection.close();
   await nativeConnection.close();
   await temporal.stop();

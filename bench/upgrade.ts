@@ -24,6 +24,9 @@ import { startTemporalDevServer } from '../scripts/lib/temporal-dev-server';
 import { createBillingWorker } from '../worker/worker';
 import { startBenchDatabase } from './lib/database';
 import { percentile, printTable, round, runConcurrently, saveRun, type Row } from './lib/report';
+import { trialUpgradeWorkflowId } from '../workflows/ids';
+import { profileHistory } from '../test/support/history';
+import { historyTimeline } from './lib/history';
 import { bareUpdates, finishSignal, noopUpdate } from './workflows/bare';
 
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 60);
@@ -79,6 +82,8 @@ async function main(): Promise<void> {
   const ctx: UpgradeClientContext = { client, taskQueue };
   const rows: Row[] = [];
   const memory: Row[] = [];
+  const profile: Row[] = [];
+  const timeline: Row[] = [];
 
   const readCode = async (phone: string): Promise<string> => {
     const message = await bench.db.devOutboxMessage.findFirstOrThrow({
@@ -102,6 +107,7 @@ async function main(): Promise<void> {
           latencies.get(step)?.push(performance.now() - t0);
           return result;
         };
+        let probeAccount = '';
         await runConcurrently(ACCOUNTS, CONCURRENCY, async (i) => {
           const { accountId } = await createTrialAccount(ctx, {
             displayName: `bench ${i}`,
@@ -119,7 +125,13 @@ async function main(): Promise<void> {
           );
           await timed('paymentMethod', () => submitPaymentMethod(ctx, { accountId, method: CARD }));
           await timed('confirm', () => confirmUpgrade(ctx, { accountId }));
+          if (i === 0) probeAccount = accountId;
         });
+        const probeHistory = await client.workflow
+          .getHandle(trialUpgradeWorkflowId(probeAccount))
+          .fetchHistory();
+        profile.push({ workflow: 'engine upgrade', ...profileHistory(probeHistory) });
+        timeline.push(...historyTimeline(probeHistory));
 
         const bareCount = ACCOUNTS * STEPS.length;
         const bareHandles = await Promise.all(
@@ -138,6 +150,8 @@ async function main(): Promise<void> {
             Promise.resolve(),
         );
         await Promise.all(bareHandles.map((h) => h.signal(finishSignal)));
+        const bareHistory = await bareHandles[0]?.fetchHistory();
+        if (bareHistory) profile.push({ workflow: 'bare updates', ...profileHistory(bareHistory) });
         const bareP50 = percentile(bare.latencies, 50);
         const bareP99 = percentile(bare.latencies, 99);
         rows.push({
@@ -184,7 +198,14 @@ async function main(): Promise<void> {
     rows,
   );
   printTable('Worker process memory (worker, client and database pool in one process)', memory);
-  console.log(`\nresults appended to ${await saveRun('upgrade', { steps: rows, memory })}`);
+  printTable(
+    'Round trips in one history (the upgrade: every step; bare: its share of updates)',
+    profile,
+  );
+  printTable('One upgrade, event by event (ms from the start)', timeline);
+  console.log(
+    `\nresults appended to ${await saveRun('upgrade', { steps: rows, memory, profile, timeline })}`,
+  );
   await connection.close();
   await nativeConnection.close();
   await temporal.stop();

@@ -10,9 +10,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  WithStartWorkflowOperation,
   WorkflowFailedError,
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type WorkflowHandle,
 } from '@temporalio/client';
@@ -185,7 +187,9 @@ async function startOrder(
   if (!parsed.ok) throw invalid(parsed.errors); // nothing started, nothing written
   const o = parsed.value.order;
   const workflowId = orderWorkflowId(o.orderId);
-  const handle = await ctx.client.workflow.start<typeof order>('order', {
+  // Start and awaitCreated in one call (update-with-start): the update rides the first
+  // workflow task instead of following the start as a second round trip.
+  const startWorkflowOperation = new WithStartWorkflowOperation<typeof order>('order', {
     taskQueue: ctx.taskQueue,
     workflowId,
     // A refused creation may be tried again under the same order id; anything else is found.
@@ -209,11 +213,16 @@ async function startOrder(
       .join('\n\n'),
   });
   try {
-    const state = await handle.executeUpdate(awaitCreatedUpdate);
+    const state = await ctx.client.workflow.executeUpdateWithStart(awaitCreatedUpdate, {
+      startWorkflowOperation,
+    });
     return { orderId: o.orderId, workflowId, state };
   } catch (err) {
     const refused = toOrderRefusal(err);
     if (refused) throw refused;
+    // Not started (e.g. the id's earlier run completed): the start's own error.
+    const handle = await startWorkflowOperation.workflowHandle().catch(() => null);
+    if (!handle) throw err;
     // The run may have ended (refused) before the update reached it: its failure says why.
     const ended = await handle.result().then(
       () => null,
@@ -290,10 +299,13 @@ export async function renewOrder(
  * tokenized here), then deducts the coupon. A decline or an outage is not an
  * error: the outcome's stage is `payment_failed` and `attempt` says why. Paying
  * an order that is already paid charges nothing and returns the same outcome.
+ * `returnWhen: 'provisioned'` returns once provisioning has ended as well (stage
+ * `active`, or `provisioning_failed` with the refund and coupon return done):
+ * one round trip instead of polling the state.
  */
 export function payOrder(
   ctx: OrderClientContext,
-  input: { orderId: string; method?: RawPaymentMethod },
+  input: { orderId: string; method?: RawPaymentMethod; returnWhen?: 'paid' | 'provisioned' },
   options: OrderCallOptions = {},
 ): Promise<PaymentOutcome> {
   return sendPayment(ctx, payOrderUpdate, input, options);
@@ -312,7 +324,7 @@ export function retryOrderPayment(
 function sendPayment(
   ctx: OrderClientContext,
   update: typeof payOrderUpdate | typeof retryPaymentUpdate,
-  input: { orderId: string; method?: RawPaymentMethod },
+  input: { orderId: string; method?: RawPaymentMethod; returnWhen?: 'paid' | 'provisioned' },
   options: OrderCallOptions,
 ): Promise<PaymentOutcome> {
   return refusing(async () => {
@@ -320,11 +332,37 @@ function sendPayment(
     const paymentMethod = input.method
       ? await tokenize(ctx, handle, input.method, options)
       : undefined;
-    return handle.executeUpdate(update, {
-      args: [paymentMethod ? { paymentMethod } : {}],
-      ...options,
-    });
+    try {
+      return await handle.executeUpdate(update, {
+        args: [
+          {
+            ...(paymentMethod ? { paymentMethod } : {}),
+            ...(input.returnWhen ? { returnWhen: input.returnWhen } : {}),
+          },
+        ],
+        ...options,
+      });
+    } catch (err) {
+      throw (await closedOrderRefusal(handle, input.orderId, err)) ?? err;
+    }
   });
+}
+
+/**
+ * An update the server could not deliver because the order's workflow had closed
+ * (a cancellation that finished first, or an order long closed) is refused as the
+ * workflow's own validator would have: `order_closed`, naming the stage.
+ */
+async function closedOrderRefusal(
+  handle: WorkflowHandle<typeof order>,
+  orderId: string,
+  err: unknown,
+): Promise<OrderRefusal | null> {
+  if (!(err instanceof WorkflowNotFoundError)) return null;
+  const described = await handle.describe().catch(() => null);
+  if (!described || described.status.name === 'RUNNING') return null;
+  const stage = described.typedSearchAttributes.get(BillingStageKey) ?? described.status.name;
+  return new OrderRefusal('order_closed', `order ${orderId} is ${stage}`, { stage });
 }
 
 /** Cancels an unpaid order (its coupon is released); refused once paid (`order_already_paid`). */

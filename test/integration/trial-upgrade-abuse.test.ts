@@ -20,6 +20,7 @@ import {
 } from '../../client/trial-upgrade';
 import { DEFAULT_CODE_ATTEMPT_LIMITS } from '../../activities/ledger/attempts';
 import { trialUpgradeWorkflowId } from '../../workflows/ids';
+import { activityRuns } from '../support/history';
 import { createTestEngine, type TestEngine } from '../support/integration';
 import { createFundsCode } from '../support/ledger-fixtures';
 import {
@@ -56,14 +57,12 @@ async function refusalOf(promise: Promise<unknown>): Promise<TrialUpgradeRefusal
   throw new Error('expected a refusal');
 }
 
-/** How many times the workflow scheduled `activity` (its history, not a counter of ours). */
+/** How many times the workflow ran `activity` (its history, not a counter of ours; local or not). */
 async function scheduled(accountId: string, activity: string): Promise<number> {
   const history = await engine.client.workflow
     .getHandle(trialUpgradeWorkflowId(accountId))
     .fetchHistory();
-  return (history.events ?? []).filter(
-    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activity,
-  ).length;
+  return activityRuns(history).filter((run) => run.activityType === activity).length;
 }
 
 async function trialWithCodeSent(accountId: string): Promise<string> {

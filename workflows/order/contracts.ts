@@ -64,6 +64,12 @@ export type ParsedOrderWorkflowInput = z.output<typeof OrderWorkflowInputSchema>
 /** pay: the default payment method, or a method the client tokenized. */
 export const PayOrderSchema = z.strictObject({
   paymentMethod: TokenizedPaymentMethodSchema.optional(),
+  /**
+   * When the update returns: `paid` (default) once charged and the coupon deducted;
+   * `provisioned` once provisioning has ended too (active, or provisioning_failed after
+   * its compensation), so a caller that needs the resource does not poll for it.
+   */
+  returnWhen: z.enum(['paid', 'provisioned']).optional(),
 });
 export type PayOrderInput = z.input<typeof PayOrderSchema>;
 

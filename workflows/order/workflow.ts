@@ -19,7 +19,9 @@ import {
   condition,
   log,
   ParentClosePolicy,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   startChild,
@@ -69,12 +71,35 @@ import {
 const retry = { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 };
 
 // Ledger and Order-row steps retry until they succeed: refusals are non-retryable.
-const { freezeCouponForOrder, releaseCoupon, deductCoupon, returnCoupon, chooseRenewalCoupon } =
-  proxyActivities<OrderLedgerActivities>({ startToCloseTimeout: '30 seconds', retry });
-const { recordOrder } = proxyActivities<OrderActivities>({
-  startToCloseTimeout: '10 seconds',
-  retry,
-});
+const ledgerSteps = { startToCloseTimeout: '30 seconds', retry } as const;
+const orderRowSteps = { startToCloseTimeout: '10 seconds', retry } as const;
+/**
+ * The same database steps as local activities (patch LOCAL_DATABASE_STEPS): they run
+ * inside the workflow task that calls them, without an activity task's round trip
+ * through the server. Same timeouts, retries and idempotency keys; a worker that dies
+ * during one fails its workflow task, and the next worker runs every local step of that
+ * task again, each under its key (or, for the Order row, the same whole snapshot). The
+ * gateway and the provider stay activities (slow, external, server-side retry timers).
+ */
+const databaseSteps = (local: boolean) => {
+  const proxy = local ? proxyLocalActivities : proxyActivities;
+  // Named one by one: the proxies have no keys of their own to spread.
+  const { freezeCouponForOrder, releaseCoupon, deductCoupon, returnCoupon } =
+    proxy<OrderLedgerActivities>(ledgerSteps);
+  const { recordOrder } = proxy<OrderActivities>(orderRowSteps);
+  return { freezeCouponForOrder, releaseCoupon, deductCoupon, returnCoupon, recordOrder };
+};
+/**
+ * Always an activity task: a local activity runs again with every other local step of
+ * its workflow task when a worker dies before that task completes, and the renewal's
+ * choice must not be made again after the freeze it led to (the frozen coupon would no
+ * longer be the rule's choice). Recorded in history, the choice holds on replay.
+ */
+const { chooseRenewalCoupon } = proxyActivities<OrderLedgerActivities>(ledgerSteps);
+const activityDatabaseSteps = databaseSteps(false);
+const localDatabaseSteps = databaseSteps(true);
+/** Patch id: orders started from this version run their database steps as local activities. */
+const LOCAL_DATABASE_STEPS = 'order-local-database-steps';
 // A refund is a compensation: it must happen, so it retries (same key) until it does.
 const { refundPayment } = proxyActivities<PaymentActivities>({
   startToCloseTimeout: '30 seconds',
@@ -94,6 +119,12 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 export async function order(rawInput: OrderWorkflowInput): Promise<OrderResult> {
   const { workflowId, firstExecutionRunId } = workflowInfo();
+  // Decided once, before the first command: a run keeps one kind of step for its whole history.
+  const { freezeCouponForOrder, releaseCoupon, deductCoupon, returnCoupon, recordOrder } = patched(
+    LOCAL_DATABASE_STEPS,
+  )
+    ? localDatabaseSteps
+    : activityDatabaseSteps;
   // Ledger keys carry the run: a failed creation may be started again under the same id.
   const opKey = (step: string): string => `${workflowId}@${firstExecutionRunId}:${step}`;
   const input = parseOrRefuse(OrderWorkflowInputSchema, rawInput);
@@ -332,12 +363,26 @@ export async function order(rawInput: OrderWorkflowInput): Promise<OrderResult> 
     });
 
   // ---- handlers -----------------------------------------------------------------
-  setHandler(payOrderUpdate, (raw) => pay(PayOrderSchema.parse(raw).paymentMethod), {
-    validator: (raw) => {
-      parseOrRefuse(PayOrderSchema, raw);
-      if (!paid) guardUnpaidOpen();
+  setHandler(
+    payOrderUpdate,
+    (raw) => {
+      const { paymentMethod, returnWhen } = PayOrderSchema.parse(raw);
+      // The default returns pay's own promise, exactly as before `returnWhen` existed (replay).
+      if (returnWhen !== 'provisioned') return pay(paymentMethod);
+      return pay(paymentMethod).then(async (paying) => {
+        if (!paying.paid) return paying;
+        // No command: the update completes in the workflow task that ends provisioning.
+        await condition(() => state.stage !== 'provisioning' && state.stage !== 'compensating');
+        return outcome();
+      });
     },
-  });
+    {
+      validator: (raw) => {
+        parseOrRefuse(PayOrderSchema, raw);
+        if (!paid) guardUnpaidOpen();
+      },
+    },
+  );
   setRetryPaymentHandler(retryPaymentUpdate, {
     awaitingRetry: () => payment.failed && !paid && !closed && cancelRequest === null,
     describe: () => `order ${state.orderId}`,

@@ -22,16 +22,12 @@ export function parseOrRefuse<S extends z.ZodType>(schema: S, input: unknown): z
 }
 
 /**
- * The business refusal inside an activity failure (e.g. the ledger's `code_expired`),
- * or null when the failure is not one (a timeout, an exhausted retry).
+ * The business refusal of an activity (e.g. the ledger's `code_expired`), or null
+ * when the failure is not one (a timeout, an exhausted retry). An activity task's
+ * failure wraps it in an ActivityFailure; a local activity's arrives as it was thrown.
  */
 export function refusalOf(err: unknown): ApplicationFailure | null {
-  if (
-    err instanceof ActivityFailure &&
-    err.cause instanceof ApplicationFailure &&
-    err.cause.nonRetryable
-  ) {
-    return err.cause;
-  }
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure && cause.nonRetryable) return cause;
   return null;
 }

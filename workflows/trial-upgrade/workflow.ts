@@ -3,7 +3,9 @@ import {
   ApplicationFailure,
   condition,
   log,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   sleep,
@@ -75,29 +77,61 @@ import {
 
 const retry = { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 };
 
-const { recordTrialAccount, getTrialUpgradePolicy, completeTrialUpgrade } =
-  proxyActivities<AccountActivities>({ startToCloseTimeout: '10 seconds', retry });
-
-// A step the customer waits on gives up after a bounded time rather than hang the page.
-const { issueVerificationCode } = proxyActivities<VerificationActivities>({
-  startToCloseTimeout: '15 seconds',
-  scheduleToCloseTimeout: '2 minutes',
-  retry: { ...retry, maximumInterval: '10 seconds' },
-});
-const { checkVerificationCode } = proxyActivities<VerificationActivities>({
-  startToCloseTimeout: '10 seconds',
-  scheduleToCloseTimeout: '1 minute',
-  retry: { ...retry, maximumInterval: '10 seconds' },
-});
-const { recordPaymentMethod } = proxyActivities<PaymentActivities>({
-  startToCloseTimeout: '10 seconds',
-  scheduleToCloseTimeout: '1 minute',
-  retry: { ...retry, maximumInterval: '10 seconds' },
-});
-const { checkCode, redeemCode } = proxyActivities<LedgerCodeActivities>({
+/**
+ * The upgrade's steps, as activities or (patch LOCAL_STEPS) as local activities: a
+ * local activity runs inside the workflow task of the Update that needs it, so the
+ * step answers without an activity task's round trip through the server. Same
+ * timeouts, retries and operation keys either way; a worker that dies during one fails
+ * its workflow task, and the next worker runs every local step of that task again, so
+ * each one must give the same answer when run again (an operation key, or a write
+ * that finds itself done).
+ */
+const upgradeSteps = (local: boolean) => {
+  const proxy = local ? proxyLocalActivities : proxyActivities;
+  // Named one by one: the proxies have no keys of their own to spread.
+  const { recordTrialAccount, getTrialUpgradePolicy, completeTrialUpgrade } =
+    proxy<AccountActivities>({ startToCloseTimeout: '10 seconds', retry });
+  // A step the customer waits on gives up after a bounded time rather than hang the page.
+  const { issueVerificationCode } = proxy<VerificationActivities>({
+    startToCloseTimeout: '15 seconds',
+    scheduleToCloseTimeout: '2 minutes',
+    retry: { ...retry, maximumInterval: '10 seconds' },
+  });
+  const { checkVerificationCode } = proxy<VerificationActivities>({
+    startToCloseTimeout: '10 seconds',
+    scheduleToCloseTimeout: '1 minute',
+    retry: { ...retry, maximumInterval: '10 seconds' },
+  });
+  const { recordPaymentMethod } = proxy<PaymentActivities>({
+    startToCloseTimeout: '10 seconds',
+    scheduleToCloseTimeout: '1 minute',
+    retry: { ...retry, maximumInterval: '10 seconds' },
+  });
+  const { redeemCode } = proxy<LedgerCodeActivities>({ startToCloseTimeout: '10 seconds', retry });
+  return {
+    recordTrialAccount,
+    getTrialUpgradePolicy,
+    completeTrialUpgrade,
+    issueVerificationCode,
+    checkVerificationCode,
+    recordPaymentMethod,
+    redeemCode,
+  };
+};
+/**
+ * Always an activity task: a local activity runs again with every other local activity
+ * of its workflow task when a worker dies before that task completes, and the code
+ * check at confirm must not run again after the redemption it allowed (it would then
+ * answer "already redeemed"). Recorded in history, its answer holds on replay.
+ */
+const { checkCode } = proxyActivities<LedgerCodeActivities>({
   startToCloseTimeout: '10 seconds',
   retry,
 });
+const activitySteps = upgradeSteps(false);
+const localSteps = upgradeSteps(true);
+/** Patch id: upgrades started from this version run their steps as local activities. */
+const LOCAL_STEPS = 'trial-upgrade-local-steps';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -142,6 +176,16 @@ function sendRefusal(r: SendRefusal): ApplicationFailure {
  */
 export async function trialUpgrade(input: TrialUpgradeInput): Promise<TrialUpgradeResult> {
   const { workflowId, firstExecutionRunId } = workflowInfo();
+  // Decided once, before the first command: a run keeps one kind of step for its whole history.
+  const {
+    recordTrialAccount,
+    getTrialUpgradePolicy,
+    completeTrialUpgrade,
+    issueVerificationCode,
+    checkVerificationCode,
+    recordPaymentMethod,
+    redeemCode,
+  } = patched(LOCAL_STEPS) ? localSteps : activitySteps;
   /**
    * Operation keys: workflow id + run + step (+ a counter where a step repeats). The
    * run is part of it because an abandoned or cancelled upgrade may be started again

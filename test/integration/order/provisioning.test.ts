@@ -23,6 +23,24 @@ jest.setTimeout(90_000);
 
 const t = useOrderEngine();
 
+/** An ECS order of 12.00 with a 5.00 cash coupon, created (frozen), for an account with a card. */
+async function orderWithCoupon(prefix: string): Promise<{ orderId: string; couponId: string }> {
+  const { accountId } = await createPayingAccount(t.db);
+  const couponId = await grantCouponNow(t.db, { ownerAccountId: accountId, faceValue: '5.00' });
+  const orderId = uid(prefix);
+  await createOrder(t.ctx, {
+    orderId,
+    accountId,
+    commodityCode: 'ecs',
+    orderType: 'new_purchase',
+    amount: '12.00',
+    currency: 'USD',
+    durationMonths: 1,
+    couponId,
+  });
+  return { orderId, couponId };
+}
+
 interface ReturnCase {
   name: string;
   coupon: Omit<CouponFixture, 'ownerAccountId'>;
@@ -204,19 +222,7 @@ describe('seed 002 §Returns: provisioning failed after payment → refund + cou
   });
 
   it('a transient provisioning error is retried and the order becomes active; nothing is returned', async () => {
-    const { accountId } = await createPayingAccount(t.db);
-    const couponId = await grantCouponNow(t.db, { ownerAccountId: accountId, faceValue: '5.00' });
-    const orderId = uid('provision-flaky');
-    await createOrder(t.ctx, {
-      orderId,
-      accountId,
-      commodityCode: 'ecs',
-      orderType: 'new_purchase',
-      amount: '12.00',
-      currency: 'USD',
-      durationMonths: 1,
-      couponId,
-    });
+    const { orderId, couponId } = await orderWithCoupon('provision-flaky');
     await payOrder(t.ctx, { orderId });
     const state = await eventually(
       () => getOrderState(t.ctx, orderId),
@@ -231,5 +237,39 @@ describe('seed 002 §Returns: provisioning failed after payment → refund + cou
       'deduct',
     ]);
     expect((await paymentsOf(t.db, orderId)).map((p) => p.kind)).toEqual(['charge']);
+  });
+  it('pay with returnWhen provisioned answers once the order is active, in one update', async () => {
+    const { orderId, couponId } = await orderWithCoupon('ord-until-active');
+    const outcome = await payOrder(t.ctx, { orderId, returnWhen: 'provisioned' });
+    // Read right after the answer, without waiting: the row and the state are already there.
+    expect(outcome).toMatchObject({ paid: true, stage: 'active', status: 'provisioned' });
+    expect(await orderRow(t.db, orderId)).toMatchObject({ status: 'provisioned' });
+    const state = await getOrderState(t.ctx, orderId);
+    expect(state.resourceId).toMatch(/^res_/);
+    // Paying again (a retried call) changes nothing and answers the same.
+    expect(await payOrder(t.ctx, { orderId, returnWhen: 'provisioned' })).toEqual(outcome);
+    expect((await paymentsOf(t.db, orderId)).map((p) => p.kind)).toEqual(['charge']);
+    expect((await movementsOf(t.db, couponId)).map((m) => m.kind)).toEqual([
+      'redeem',
+      'freeze',
+      'deduct',
+    ]);
+    await recordHistory(t.engine.client, `order/${orderId}`, 'order-paid-until-active');
+  });
+
+  it('pay with returnWhen provisioned answers after the saga when provisioning fails', async () => {
+    const { orderId, couponId } = await orderWithCoupon('provision-fail');
+    const outcome = await payOrder(t.ctx, { orderId, returnWhen: 'provisioned' });
+    expect(outcome).toMatchObject({ paid: true, stage: 'provisioning_failed' });
+    expect((await paymentsOf(t.db, orderId)).map((p) => [p.kind, p.amount])).toEqual([
+      ['charge', '7.00'],
+      ['refund', '7.00'],
+    ]);
+    expect((await movementsOf(t.db, couponId)).map((m) => m.kind)).toEqual([
+      'redeem',
+      'freeze',
+      'deduct',
+      'return',
+    ]);
   });
 });
