@@ -142,15 +142,31 @@ export async function runDecidedOperation<S, T>(
     readSnapshot(sql.query, spec.kind, spec.key, args, false),
   );
 
+  /** Writes the decision if the state is still `snapshot`'s; null when it changed. */
+  const settle = async (query: Query, snapshot: Snapshot, decision: Decision<T>) => {
+    const result = jsonCopy(decision.result);
+    const outcome = await apply(
+      query,
+      spec.kind,
+      spec.key,
+      args,
+      snapshot.stateHash,
+      requestHash,
+      result,
+      decision,
+    );
+    if (outcome.outcome === 'applied') return { result };
+    if (outcome.outcome === 'stored') {
+      return { result: replay<T>(outcome.operation, spec, requestHash) };
+    }
+    return null;
+  };
+
   if (first.operation) return replay<T>(first.operation, spec, requestHash);
   const decision = decideOrNull(decide, spec.stateSchema.parse(first.state));
   if (decision) {
-    const result = jsonCopy(decision.result);
-    const outcome = await withTransientRetry(() =>
-      apply(sql.query, spec.kind, spec.key, args, first.stateHash, requestHash, result, decision),
-    );
-    if (outcome.outcome === 'applied') return result;
-    if (outcome.outcome === 'stored') return replay<T>(outcome.operation, spec, requestHash);
+    const settled = await withTransientRetry(() => settle(sql.query, first, decision));
+    if (settled) return settled.result;
   }
 
   // Locked: the rows wait for this decision; a refusal throws and rolls back.
@@ -158,20 +174,8 @@ export async function runDecidedOperation<S, T>(
     sql.transaction(async (query) => {
       const locked = await readSnapshot(query, spec.kind, spec.key, args, true);
       if (locked.operation) return replay<T>(locked.operation, spec, requestHash);
-      const settled = decide(spec.stateSchema.parse(locked.state));
-      const result = jsonCopy(settled.result);
-      const outcome = await apply(
-        query,
-        spec.kind,
-        spec.key,
-        args,
-        locked.stateHash,
-        requestHash,
-        result,
-        settled,
-      );
-      if (outcome.outcome === 'applied') return result;
-      if (outcome.outcome === 'stored') return replay<T>(outcome.operation, spec, requestHash);
+      const settled = await settle(query, locked, decide(spec.stateSchema.parse(locked.state)));
+      if (settled) return settled.result;
       // A row it does not lock (a new share, a new bill movement) changed: try again.
       throw new TransientConflict(`state of ${spec.kind} ${spec.key} changed under its locks`);
     }),
