@@ -26,7 +26,7 @@ import type { Tx } from './operation';
 import { netCouponDeduction, netOfMovements } from './order-use';
 import { LedgerRefusal } from './refusal';
 import { amountRoundedUp, productOf, toDomainCoupon } from './rows';
-import { CouponRowSchema, runDecidedOperation, type Decision } from './snapshot';
+import { CouponRowSchema, ProductRowSchema, runDecidedOperation, type Decision } from './snapshot';
 import type { BillDrawdownResult, DrawDownBillInput } from './types';
 
 const DrawdownStateSchema = z.object({
@@ -36,16 +36,7 @@ const DrawdownStateSchema = z.object({
   sharedCouponIds: z.array(z.string()),
   /** The candidate coupons (active when locked) still accessible, by id. */
   coupons: z.array(CouponRowSchema),
-  product: z
-    .object({
-      productCode: z.string(),
-      commodityCode: z.string(),
-      channel: z.string(),
-      physicalGood: z.boolean(),
-      thirdParty: z.boolean(),
-      name: z.string(),
-    })
-    .nullable(),
+  product: ProductRowSchema.nullable(),
   /** The stored Bill row's amount (null: no row yet). */
   billAmount: z.string().nullable(),
   /** Deduct and return movements already booked for the bill, oldest first. */

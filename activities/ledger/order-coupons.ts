@@ -16,13 +16,13 @@ import {
 } from '../../domain';
 import { z } from 'zod';
 import type { Database } from '../database';
-import { resolveAccess, type AccountAccess } from './access';
-import { lockAccounts, lockCoupons, lockOrder } from './locks';
+import type { AccountAccess } from './access';
+import { lockCoupons, lockOrder } from './locks';
 import { changeCoupon, couponWrite } from './movements';
 import { runOperation, type Tx } from './operation';
 import { LedgerRefusal } from './refusal';
-import { CouponRowSchema, runDecidedOperation, type Decision } from './snapshot';
-import { loadCoupon, loadProduct, toDomainCoupon, type CouponRow } from './rows';
+import { CouponRowSchema, ProductRowSchema, runDecidedOperation, type Decision } from './snapshot';
+import { loadCoupon, productOf, toDomainCoupon, type CouponRow } from './rows';
 import type {
   DeductInput,
   DeductResult,
@@ -54,79 +54,121 @@ export function orderUsage(
   };
 }
 
+const FreezeStateSchema = z.object({
+  account: z.object({ id: z.string(), organizationId: z.string().nullable() }).nullable(),
+  sharedCouponIds: z.array(z.string()),
+  coupon: CouponRowSchema.nullable(),
+  /** The other coupons on the order: frozen for it, or already deducted for it. */
+  orderCoupons: z.array(CouponRowSchema),
+  /** A coupon was already deducted for the order (it was paid with one). */
+  paidWithCoupon: z.boolean(),
+  product: ProductRowSchema.nullable(),
+  /** The deduction quoted by the coupon's latest freeze for the order (null: none recorded). */
+  quotedDeduction: z.string().nullable(),
+});
+type FreezeState = z.infer<typeof FreezeStateSchema>;
+
+/**
+ * At order creation (and when the order's terms change): freezes the coupon for
+ * the order at its quoted deduction. A decided operation (snapshot.ts): locks the
+ * account, the order, then the coupon, so a membership change or a share
+ * cancellation cannot slip between the access check and the freeze.
+ */
 export async function freezeCouponForOrder(
   db: Database,
   input: OrderCouponInput,
 ): Promise<FreezeResult> {
   const { operationKey, at, ...request } = input;
-  return runOperation(
+  return runDecidedOperation(
     db,
-    { key: operationKey, kind: 'freezeCouponForOrder', request },
-    async (tx) => {
-      // The account, then the coupon, locked before access is judged: a membership
-      // change or a share cancellation cannot slip between the check and the freeze.
-      await lockAccounts(tx, [input.accountId]);
-      await lockOrder(tx, input.orderId);
-      await lockCoupons(tx, [input.couponId]);
-      const access = await resolveAccess(tx, input.accountId);
-      const row = await loadCoupon(tx, input.couponId);
-      await checkOneCouponPerOrder(tx, row, input.orderId);
-
-      const product = await loadProduct(tx, input.commodityCode);
-      const coupon = toDomainCoupon(row);
-      const quote = quoteOrder(coupon, orderUsage(input, product, coupon, access), at);
-      if (!quote.ok) {
-        throw new LedgerRefusal(
-          'coupon_not_eligible',
-          `coupon ${coupon.id} cannot pay order ${input.orderId}: ${quote.reasons.map((r) => r.message).join('; ')}`,
-          { couponId: coupon.id, reasons: quote.reasons },
-        );
-      }
-      // Already frozen for this very order (another key asked again): nothing to change,
-      // unless the order changed and the quote with it (the latest quote is what deducts).
-      const frozenHere = row.status === 'frozen' && row.frozenForOrderId === input.orderId;
-      if (!frozenHere || (await quotedDeduction(tx, row.id, input.orderId)) !== quote.deduction) {
-        await changeCoupon(tx, row, {
-          kind: 'freeze',
-          balanceAfter: coupon.balance,
-          statusAfter: 'frozen',
-          frozenForOrderId: input.orderId,
-          orderId: input.orderId,
-          operationKey,
-          note: `quoted deduction ${quote.deduction}, payable ${quote.payable}`,
-        });
-      }
-      return {
-        couponId: coupon.id,
+    {
+      key: operationKey,
+      kind: 'freezeCouponForOrder',
+      request,
+      stateArgs: {
+        accountId: input.accountId,
+        couponId: input.couponId,
         orderId: input.orderId,
-        deduction: quote.deduction,
-        payable: quote.payable,
-      };
+        commodityCode: input.commodityCode,
+      },
+      stateSchema: FreezeStateSchema,
     },
+    (state) => decideFreeze(input, state, at),
   );
 }
 
-/** One coupon per order: no other coupon frozen for it or already booked on it. */
-async function checkOneCouponPerOrder(tx: Tx, row: CouponRow, orderId: string): Promise<void> {
-  const frozen = await tx.coupon.findMany({
-    where: { frozenForOrderId: orderId, status: 'frozen' },
-  });
-  const booked = await tx.couponMovement.findMany({
-    where: { orderId, kind: 'deduct' },
-    select: { couponId: true },
-  });
-  const chosen = new Map<string, CouponRow>([[row.id, row]]);
-  for (const other of frozen) chosen.set(other.id, other);
-  for (const { couponId } of booked) {
-    if (!chosen.has(couponId)) chosen.set(couponId, await loadCoupon(tx, couponId));
+function decideFreeze(
+  input: OrderCouponInput,
+  state: FreezeState,
+  at: string,
+): Decision<FreezeResult> {
+  if (!state.account) {
+    throw new LedgerRefusal('account_not_found', `no account ${input.accountId}`, {
+      accountId: input.accountId,
+    });
   }
-  const paid = booked.length > 0;
-  const selection = selectCouponForOrder([...chosen.values()].map(toDomainCoupon));
+  const row = state.coupon;
+  if (!row) {
+    throw new LedgerRefusal('coupon_not_found', `no coupon ${input.couponId}`, {
+      couponId: input.couponId,
+    });
+  }
+  checkOneCouponPerOrder(row, state.orderCoupons, state.paidWithCoupon, input.orderId);
+  const product = productOf(state.product, input.commodityCode);
+  const coupon = toDomainCoupon(row);
+  const access: AccountAccess = {
+    accountId: input.accountId,
+    organizationId: state.account.organizationId,
+    sharedCouponIds: state.sharedCouponIds,
+  };
+  const quote = quoteOrder(coupon, orderUsage(input, product, coupon, access), at);
+  if (!quote.ok) {
+    throw new LedgerRefusal(
+      'coupon_not_eligible',
+      `coupon ${coupon.id} cannot pay order ${input.orderId}: ${quote.reasons.map((r) => r.message).join('; ')}`,
+      { couponId: coupon.id, reasons: quote.reasons },
+    );
+  }
+  // Already frozen for this very order (another key asked again): nothing to change,
+  // unless the order changed and the quote with it (the latest quote is what deducts).
+  const frozenHere = row.status === 'frozen' && row.frozenForOrderId === input.orderId;
+  const unchanged = frozenHere && state.quotedDeduction === quote.deduction;
+  return {
+    result: {
+      couponId: coupon.id,
+      orderId: input.orderId,
+      deduction: quote.deduction,
+      payable: quote.payable,
+    },
+    coupons: unchanged
+      ? []
+      : [
+          couponWrite(row, {
+            kind: 'freeze',
+            balanceAfter: coupon.balance,
+            statusAfter: 'frozen',
+            frozenForOrderId: input.orderId,
+            orderId: input.orderId,
+            note: `quoted deduction ${quote.deduction}, payable ${quote.payable}`,
+          }),
+        ],
+  };
+}
+
+/** One coupon per order: no other coupon frozen for it or already booked on it. */
+function checkOneCouponPerOrder(
+  row: CouponRow,
+  others: readonly CouponRow[],
+  paid: boolean,
+  orderId: string,
+): void {
+  const chosen = [row, ...others.filter((o) => o.id !== row.id)];
+  const selection = selectCouponForOrder(chosen.map(toDomainCoupon));
   if (!selection.ok || paid) {
     throw new LedgerRefusal(
       'order_already_has_coupon',
       selection.ok ? `order ${orderId} was already paid with a coupon` : selection.message,
-      { orderId, couponIds: [...chosen.keys()] },
+      { orderId, couponIds: chosen.map((c) => c.id) },
     );
   }
 }
@@ -168,22 +210,6 @@ export async function releaseCoupon(db: Database, input: ReleaseInput): Promise<
 async function endedWhileFrozenFor(tx: Tx, couponId: string, orderId: string): Promise<boolean> {
   const last = await tx.couponMovement.findFirst({ where: { couponId }, orderBy: { id: 'desc' } });
   return (last?.kind === 'expire' || last?.kind === 'invalidate') && last.orderId === orderId;
-}
-
-/** The deduction quoted by the coupon's latest freeze for the order (its operation's stored result). */
-async function quotedDeduction(tx: Tx, couponId: string, orderId: string): Promise<string | null> {
-  const freeze = await tx.couponMovement.findFirst({
-    where: { couponId, orderId, kind: 'freeze' },
-    orderBy: { id: 'desc' },
-  });
-  if (!freeze) return null;
-  const op = await tx.operation.findUnique({ where: { key: freeze.operationKey } });
-  const result = op?.result;
-  if (result && typeof result === 'object' && !Array.isArray(result)) {
-    const deduction = (result as Record<string, unknown>).deduction;
-    if (typeof deduction === 'string') return deduction;
-  }
-  return null;
 }
 
 const notFrozenFor = (row: CouponRow, orderId: string): LedgerRefusal =>

@@ -1,7 +1,8 @@
 /**
- * Decided operations: the ledger's busiest operations (deductCoupon at order
- * payment, drawDownBill for every pay-as-you-go bill) in two statements instead
- * of an interactive transaction of a dozen or more queries.
+ * Decided operations: the ledger's busiest operations (freezeCouponForOrder at
+ * order creation, deductCoupon at order payment, drawDownBill for every
+ * pay-as-you-go bill) in two statements instead of an interactive transaction of
+ * a dozen or more queries.
  *
  *   1. ledger_snapshot reads everything the decision needs, and the stored
  *      Operation if the key is done, in ONE statement (one snapshot);
@@ -20,7 +21,8 @@
  * nothing, and a hot coupon's queue does not starve. The guarantees are the
  * ones of runOperation (operation.ts): same key + same request → the stored
  * result; same key + other request → operation_key_reused.
- * SQL: prisma/migrations/20261201000000_ledger_snapshot_operations.
+ * SQL: prisma/migrations/20261201000000_ledger_snapshot_operations (and
+ * 20261201100000_ledger_freeze_snapshot).
  */
 import { z } from 'zod';
 import { COUPON_STATUSES } from '../../domain';
@@ -41,7 +43,7 @@ import { LedgerRefusal } from './refusal';
 import type { CouponRow } from './rows';
 
 /** The operations ledger_snapshot knows how to read (its p_operation). */
-export type DecidedOperationKind = 'deductCoupon' | 'drawDownBill';
+export type DecidedOperationKind = 'deductCoupon' | 'drawDownBill' | 'freezeCouponForOrder';
 
 export interface DecidedOperationSpec<S> extends OperationSpec {
   kind: DecidedOperationKind;
@@ -228,6 +230,16 @@ async function apply<T>(
   );
   return ApplyOutcomeSchema.parse(rows[0]?.outcome);
 }
+
+/** The Product columns a state carries (the domain's Product, via rows.ts productOf). */
+export const ProductRowSchema = z.object({
+  productCode: z.string(),
+  commodityCode: z.string(),
+  channel: z.string(),
+  physicalGood: z.boolean(),
+  thirdParty: z.boolean(),
+  name: z.string(),
+});
 
 // --- the state's coupon rows (ledger_coupon_json) ------------------------------
 

@@ -57,47 +57,54 @@ export function createOrderActivities(db: Database) {
         status: snapshot.status,
         paymentId: snapshot.paymentId,
       };
-      const row = await db.$transaction(async (tx) => {
-        const existing = await tx.order.findUnique({ where: { id: snapshot.orderId } });
-        if (existing) {
-          if (existing.accountId !== snapshot.accountId) {
+      // Every step after the first finds the row: one statement, no transaction held open.
+      const [updated] = await db.order.updateManyAndReturn({
+        where: { id: snapshot.orderId, accountId: snapshot.accountId },
+        data: state,
+      });
+      const row =
+        updated ??
+        (await db.$transaction(async (tx) => {
+          const existing = await tx.order.findUnique({ where: { id: snapshot.orderId } });
+          if (existing) {
+            if (existing.accountId !== snapshot.accountId) {
+              throw refusal(
+                `order ${snapshot.orderId} belongs to another account`,
+                'order_id_taken',
+                { orderId: snapshot.orderId },
+              );
+            }
+            return tx.order.update({ where: { id: snapshot.orderId }, data: state });
+          }
+          const [account, product] = await Promise.all([
+            tx.account.findUnique({ where: { id: snapshot.accountId } }),
+            tx.product.findUnique({ where: { commodityCode: snapshot.commodityCode } }),
+          ]);
+          if (!account) {
+            throw refusal(`accountId: no account ${snapshot.accountId}`, 'account_not_found', {
+              field: 'accountId',
+            });
+          }
+          if (!product) {
             throw refusal(
-              `order ${snapshot.orderId} belongs to another account`,
-              'order_id_taken',
-              { orderId: snapshot.orderId },
+              `commodityCode: no product with commodity code ${snapshot.commodityCode}`,
+              'product_not_found',
+              { field: 'commodityCode' },
             );
           }
-          return tx.order.update({ where: { id: snapshot.orderId }, data: state });
-        }
-        const [account, product] = await Promise.all([
-          tx.account.findUnique({ where: { id: snapshot.accountId } }),
-          tx.product.findUnique({ where: { commodityCode: snapshot.commodityCode } }),
-        ]);
-        if (!account) {
-          throw refusal(`accountId: no account ${snapshot.accountId}`, 'account_not_found', {
-            field: 'accountId',
+          return tx.order.create({
+            data: {
+              id: snapshot.orderId,
+              accountId: snapshot.accountId,
+              commodityCode: snapshot.commodityCode,
+              orderType: snapshot.orderType,
+              amount: snapshot.amount,
+              currency: snapshot.currency,
+              durationMonths: snapshot.durationMonths ?? null,
+              ...state,
+            },
           });
-        }
-        if (!product) {
-          throw refusal(
-            `commodityCode: no product with commodity code ${snapshot.commodityCode}`,
-            'product_not_found',
-            { field: 'commodityCode' },
-          );
-        }
-        return tx.order.create({
-          data: {
-            id: snapshot.orderId,
-            accountId: snapshot.accountId,
-            commodityCode: snapshot.commodityCode,
-            orderType: snapshot.orderType,
-            amount: snapshot.amount,
-            currency: snapshot.currency,
-            durationMonths: snapshot.durationMonths ?? null,
-            ...state,
-          },
-        });
-      });
+        }));
       return {
         orderId: row.id,
         accountId: row.accountId,

@@ -166,6 +166,67 @@ test('one deduction fired 10 times at once with one key deducts once; another re
   });
 });
 
+test('two coupons frozen for one order at once: exactly one holds it, the other is refused and stays available', async () => {
+  const accountId = await createAccount(t.db);
+  const orderId = uid('ord');
+  const coupons = await Promise.all(
+    Array.from({ length: 6 }, () => grantCoupon(t.db, { ownerAccountId: accountId })),
+  );
+  const freeze = (couponId: string) =>
+    t.ledger.freezeCouponForOrder({
+      accountId,
+      couponId,
+      orderId,
+      commodityCode: 'ecs',
+      orderType: 'new_purchase',
+      amount: '30.00',
+      currency: 'USD',
+      at: T0,
+      operationKey: uid('op'),
+    });
+  const outcomes = await Promise.allSettled(coupons.map(freeze));
+  const frozen = outcomes.filter((o) => o.status === 'fulfilled');
+  expect(frozen).toHaveLength(1);
+  for (const o of outcomes) {
+    if (o.status === 'rejected')
+      expect(o.reason).toMatchObject({ type: 'order_already_has_coupon' });
+  }
+  const rows = await t.db.coupon.findMany({ where: { id: { in: coupons } } });
+  expect(rows.filter((r) => r.status === 'frozen' && r.frozenForOrderId === orderId)).toHaveLength(
+    1,
+  );
+  expect(rows.filter((r) => r.status === 'available')).toHaveLength(5);
+  expect(await t.db.couponMovement.count({ where: { orderId, kind: 'freeze' } })).toBe(1);
+});
+
+test('a freeze decided before the share it relied on was cancelled writes nothing (outcome changed)', async () => {
+  const owner = await createAccount(t.db);
+  const member = await createAccount(t.db);
+  const couponId = await grantCoupon(t.db, { ownerAccountId: owner });
+  const share = await t.ledger.shareCoupon({
+    couponId,
+    ownerAccountId: owner,
+    scope: 'accounts',
+    accountIds: [member],
+    at: T0,
+    operationKey: uid('op'),
+  });
+  const key = uid('op');
+  const args = { accountId: member, couponId, orderId: uid('ord'), commodityCode: 'ecs' };
+  const stale = await snapshot('freezeCouponForOrder', key, args);
+  await t.ledger.cancelShare({
+    shareId: share.shareId,
+    ownerAccountId: owner,
+    at: T0,
+    operationKey: uid('op'),
+  });
+  const outcome = await applyRaw('freezeCouponForOrder', key, args, stale.stateHash, {
+    coupons: [],
+  });
+  expect(outcome).toEqual({ outcome: 'changed' });
+  expect(await t.db.operation.count({ where: { key } })).toBe(0);
+});
+
 test('a refusal read on the optimistic path is judged again under locks and stores nothing', async () => {
   const accountId = await createAccount(t.db);
   const couponId = await grantCoupon(t.db, { ownerAccountId: accountId, faceValue: '40.00' });
