@@ -3,6 +3,7 @@ import type { AddressInput } from '../domain/upgrade-contracts';
 import type { UpgradePolicy } from '../workflows/trial-upgrade/policy';
 import { upgradeSettingsFromEnv, type UpgradeSettings } from '../worker/config';
 import type { Database } from './database';
+import type { Account as AccountRow } from '../generated/prisma/client';
 import { createPaymentActivities, createPaymentGateway, type PaymentGateway } from './payment';
 import {
   createVerificationActivities,
@@ -101,6 +102,27 @@ export function createAccountActivities(db: Database, options?: AccountActivityO
      * Idempotent: a retry finds the account already upgraded and reads it back.
      */
     async completeTrialUpgrade(input: CompleteTrialUpgradeInput): Promise<CompletedUpgrade> {
+      const upgrade = {
+        status: 'upgraded' as const,
+        upgradedAt: new Date(input.at),
+        automaticRechargeEnabled: false,
+        phoneE164: input.phoneE164,
+        phoneVerifiedAt: new Date(input.phoneVerifiedAt),
+        companyAddress: { ...input.companyAddress },
+        billingAddress: { ...input.billingAddress, sameAsCompany: input.billingSameAsCompany },
+      };
+      // The first attempt: one statement upgrades a trial account that holds the
+      // payment method, and returns the row as committed (the read-back).
+      const [upgraded] = await db.account.updateManyAndReturn({
+        where: {
+          id: input.accountId,
+          status: 'trial',
+          paymentMethods: { some: { id: input.paymentMethodId } },
+        },
+        data: upgrade,
+      });
+      if (upgraded) return completedUpgrade(input.accountId, upgraded);
+      // Otherwise a retry (already upgraded) or a refusal, judged on the locked row.
       await db.$transaction(async (tx) => {
         await tx.$queryRaw`SELECT "id" FROM "Account" WHERE "id" = ${input.accountId} FOR UPDATE`;
         const account = await tx.account.findUnique({ where: { id: input.accountId } });
@@ -127,34 +149,28 @@ export function createAccountActivities(db: Database, options?: AccountActivityO
           });
           return;
         }
-        await tx.account.update({
-          where: { id: input.accountId },
-          data: {
-            status: 'upgraded',
-            upgradedAt: new Date(input.at),
-            automaticRechargeEnabled: false,
-            phoneE164: input.phoneE164,
-            phoneVerifiedAt: new Date(input.phoneVerifiedAt),
-            companyAddress: { ...input.companyAddress },
-            billingAddress: { ...input.billingAddress, sameAsCompany: input.billingSameAsCompany },
-          },
-        });
+        await tx.account.update({ where: { id: input.accountId }, data: upgrade });
       });
       // Read back after commit (seed 000 step 8: make sure automatic recharge is off).
       const after = await db.account.findUniqueOrThrow({ where: { id: input.accountId } });
-      if (after.status !== 'upgraded' || after.automaticRechargeEnabled || !after.upgradedAt) {
-        throw ApplicationFailure.nonRetryable(
-          `account ${input.accountId}: automatic recharge is ${after.automaticRechargeEnabled ? 'on' : 'off'} after the upgrade`,
-          'automatic_recharge_not_disabled',
-        );
-      }
-      return {
-        ...view(after),
-        status: 'upgraded',
-        upgradedAt: after.upgradedAt.toISOString(),
-        automaticRechargeEnabled: false,
-      };
+      return completedUpgrade(input.accountId, after);
     },
+  };
+}
+
+/** The upgrade as committed; refuses to report success unless automatic recharge is off. */
+function completedUpgrade(accountId: string, after: AccountRow): CompletedUpgrade {
+  if (after.status !== 'upgraded' || after.automaticRechargeEnabled || !after.upgradedAt) {
+    throw ApplicationFailure.nonRetryable(
+      `account ${accountId}: automatic recharge is ${after.automaticRechargeEnabled ? 'on' : 'off'} after the upgrade`,
+      'automatic_recharge_not_disabled',
+    );
+  }
+  return {
+    ...view(after),
+    status: 'upgraded',
+    upgradedAt: after.upgradedAt.toISOString(),
+    automaticRechargeEnabled: false,
   };
 }
 
