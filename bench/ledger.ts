@@ -23,6 +23,7 @@ import { Pool } from 'pg';
 import { createLedgerActivities } from '../activities/ledger/activities';
 import { createAccount, grantCoupon, T0, uid } from '../test/support/ledger-fixtures';
 import { startBenchDatabase } from './lib/database';
+import { withCpuSplit, type CpuSplit } from './lib/cpu';
 import { percentile, printTable, round, runConcurrently, saveRun, type Row } from './lib/report';
 
 const N = Number(process.env.BENCH_N ?? 300);
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
   const record = (
     scenario: string,
     path: string,
-    run: { elapsedMs: number; latencies: number[] },
+    run: { elapsedMs: number; latencies: number[]; cpu: CpuSplit },
   ) => {
     rows.push({
       scenario,
@@ -48,8 +49,13 @@ async function main(): Promise<void> {
       'ops/s': round((N / run.elapsedMs) * 1000),
       'p50 ms': round(percentile(run.latencies, 50), 2),
       'p99 ms': round(percentile(run.latencies, 99), 2),
+      'node cpu ms/op': round(run.cpu.node, 3),
+      'postgres cpu ms/op': run.cpu.postgres === null ? '-' : round(run.cpu.postgres, 3),
     });
   };
+  /** runConcurrently, with the CPU each call cost this process and the database. */
+  const timed = (task: (index: number) => Promise<unknown>) =>
+    withCpuSplit(bench.dataDir, N, () => runConcurrently(N, CONCURRENCY, task));
   const rawUpdate = (couponId: string) =>
     raw.query('UPDATE "Coupon" SET "balance" = "balance" - 1 WHERE "id" = $1 AND "balance" >= 1', [
       couponId,
@@ -79,7 +85,7 @@ async function main(): Promise<void> {
       faceValue: '1000000.00',
     });
     await rawUpdate(rawHotCoupon); // warm the statement
-    const engineHot = await runConcurrently(N, CONCURRENCY, (i) =>
+    const engineHot = await timed((i) =>
       ledger.drawDownBill({
         billId: `bill-hot-${i}`,
         accountId: hotAccount,
@@ -91,7 +97,7 @@ async function main(): Promise<void> {
         operationKey: `bench:hot:${i}`,
       }),
     );
-    const rawHot = await runConcurrently(N, CONCURRENCY, () => rawUpdate(rawHotCoupon));
+    const rawHot = await timed(() => rawUpdate(rawHotCoupon));
     record('hot coupon', 'engine drawDownBill', engineHot);
     record('hot coupon', 'raw UPDATE', rawHot);
     const left = await db.coupon.findUniqueOrThrow({ where: { id: hotCoupon } });
@@ -114,7 +120,7 @@ async function main(): Promise<void> {
         }),
       );
     }
-    const engineMany = await runConcurrently(N, CONCURRENCY, (i) =>
+    const engineMany = await timed((i) =>
       ledger.drawDownBill({
         billId: `bill-many-${i}`,
         accountId: accounts[i] ?? '',
@@ -126,7 +132,7 @@ async function main(): Promise<void> {
         operationKey: `bench:many:${i}`,
       }),
     );
-    const rawMany = await runConcurrently(N, CONCURRENCY, (i) => rawUpdate(rawCoupons[i] ?? ''));
+    const rawMany = await timed((i) => rawUpdate(rawCoupons[i] ?? ''));
     record('many coupons', 'engine drawDownBill', engineMany);
     record('many coupons', 'raw UPDATE', rawMany);
     // Coupons of their own accounts, so the engine's accounts keep the same coupons.
@@ -137,7 +143,7 @@ async function main(): Promise<void> {
       );
     }
     await rawLedgerWrite(writeCoupons[0] ?? '', 'bench:raw-write:warm');
-    const rawWrites = await runConcurrently(N, CONCURRENCY, (i) =>
+    const rawWrites = await timed((i) =>
       rawLedgerWrite(writeCoupons[i] ?? '', `bench:raw-write:${i}`),
     );
     record('many coupons', 'raw ledger write', rawWrites);
@@ -161,7 +167,7 @@ async function main(): Promise<void> {
       });
       frozen.push({ couponId, orderId });
     }
-    const engineDeduct = await runConcurrently(N, CONCURRENCY, (i) => {
+    const engineDeduct = await timed((i) => {
       const { couponId, orderId } = frozen[i] ?? { couponId: '', orderId: '' };
       return ledger.deductCoupon({
         couponId,

@@ -4,7 +4,7 @@
  * Update that does nothing on a bare workflow, side by side on one dev server;
  * then the worker's resident memory with 1000 upgrades open.
  *
- *   npm run bench:upgrade     (BENCH_ACCOUNTS=60 BENCH_CONCURRENCY=10 BENCH_OPEN=1000;
+ *   npm run bench:upgrade     (BENCH_ACCOUNTS=60 BENCH_CONCURRENCY=10 BENCH_OPEN=1000 BENCH_ROUNDS=3;
  *                              WORKER_MAX_CACHED_WORKFLOWS bounds the worker's cache)
  */
 import { randomUUID } from 'node:crypto';
@@ -32,6 +32,8 @@ import { bareUpdates, finishSignal, noopUpdate } from './workflows/bare';
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 60);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 10);
 const OPEN = Number(process.env.BENCH_OPEN ?? 1000);
+/** Rounds of ACCOUNTS upgrades and as many bare updates, alternating which runs first. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ADDRESS = { country: 'JP', line1: '1-2-3 Marunouchi', city: 'Tokyo', postalCode: '100-0005' };
 const CARD = {
   type: 'card' as const,
@@ -108,32 +110,35 @@ async function main(): Promise<void> {
           return result;
         };
         let probeAccount = '';
-        await runConcurrently(ACCOUNTS, CONCURRENCY, async (i) => {
-          const { accountId } = await createTrialAccount(ctx, {
-            displayName: `bench ${i}`,
-            email: `b${i}@example.test`,
+        let accountCount = 0;
+        const runEngine = () =>
+          runConcurrently(ACCOUNTS, CONCURRENCY, async () => {
+            const i = accountCount++;
+            const { accountId } = await createTrialAccount(ctx, {
+              displayName: `bench ${i}`,
+              email: `b${i}@example.test`,
+            });
+            const phone = `+81901${String(i).padStart(7, '0')}`;
+            await timed('submitPhone', () =>
+              submitPhone(ctx, { accountId, phone, channel: 'sms' }),
+            );
+            const code = await readCode(phone);
+            await timed('verifyCode', () => verifyCode(ctx, { accountId, code }));
+            await timed('companyAddress', () =>
+              submitCompanyAddress(ctx, { accountId, address: ADDRESS }),
+            );
+            await timed('billingAddress', () =>
+              submitBillingAddress(ctx, { accountId, sameAsCompany: true }),
+            );
+            await timed('paymentMethod', () =>
+              submitPaymentMethod(ctx, { accountId, method: CARD }),
+            );
+            await timed('confirm', () => confirmUpgrade(ctx, { accountId }));
+            if (i === 0) probeAccount = accountId;
           });
-          const phone = `+81901${String(i).padStart(7, '0')}`;
-          await timed('submitPhone', () => submitPhone(ctx, { accountId, phone, channel: 'sms' }));
-          const code = await readCode(phone);
-          await timed('verifyCode', () => verifyCode(ctx, { accountId, code }));
-          await timed('companyAddress', () =>
-            submitCompanyAddress(ctx, { accountId, address: ADDRESS }),
-          );
-          await timed('billingAddress', () =>
-            submitBillingAddress(ctx, { accountId, sameAsCompany: true }),
-          );
-          await timed('paymentMethod', () => submitPaymentMethod(ctx, { accountId, method: CARD }));
-          await timed('confirm', () => confirmUpgrade(ctx, { accountId }));
-          if (i === 0) probeAccount = accountId;
-        });
-        const probeHistory = await client.workflow
-          .getHandle(trialUpgradeWorkflowId(probeAccount))
-          .fetchHistory();
-        profile.push({ workflow: 'engine upgrade', ...profileHistory(probeHistory) });
-        timeline.push(...historyTimeline(probeHistory));
 
         const bareCount = ACCOUNTS * STEPS.length;
+        const bareLatencies: number[] = [];
         const bareHandles = await Promise.all(
           Array.from({ length: CONCURRENCY }, (_, i) =>
             client.workflow.start(bareUpdates, {
@@ -142,21 +147,42 @@ async function main(): Promise<void> {
             }),
           ),
         );
-        const bare = await runConcurrently(
-          bareCount,
-          CONCURRENCY,
-          (i) =>
-            bareHandles[i % CONCURRENCY]?.executeUpdate(noopUpdate, { args: ['x'] }) ??
-            Promise.resolve(),
-        );
+        // Warm, like the engine's upgrades, whose first task ends before their first step.
+        await Promise.all(bareHandles.map((h) => h.executeUpdate(noopUpdate, { args: ['warm'] })));
+        const runBare = async () => {
+          const bare = await runConcurrently(
+            bareCount,
+            CONCURRENCY,
+            (i) =>
+              bareHandles[i % CONCURRENCY]?.executeUpdate(noopUpdate, { args: ['x'] }) ??
+              Promise.resolve(),
+          );
+          bareLatencies.push(...bare.latencies);
+        };
+        // Rounds alternate which side runs first, so drift of the shared machine does not
+        // favour one side; every round's samples are pooled (ROUNDS x ACCOUNTS per step).
+        for (let r = 1; r <= ROUNDS; r++) {
+          if (r % 2 === 1) {
+            await runEngine();
+            await runBare();
+          } else {
+            await runBare();
+            await runEngine();
+          }
+        }
+        const probeHistory = await client.workflow
+          .getHandle(trialUpgradeWorkflowId(probeAccount))
+          .fetchHistory();
+        profile.push({ workflow: 'engine upgrade', ...profileHistory(probeHistory) });
+        timeline.push(...historyTimeline(probeHistory));
         await Promise.all(bareHandles.map((h) => h.signal(finishSignal)));
         const bareHistory = await bareHandles[0]?.fetchHistory();
         if (bareHistory) profile.push({ workflow: 'bare updates', ...profileHistory(bareHistory) });
-        const bareP50 = percentile(bare.latencies, 50);
-        const bareP99 = percentile(bare.latencies, 99);
+        const bareP50 = percentile(bareLatencies, 50);
+        const bareP99 = percentile(bareLatencies, 99);
         rows.push({
           update: 'bare noop (baseline)',
-          n: bareCount,
+          n: bareLatencies.length,
           'p50 ms': round(bareP50, 2),
           'p99 ms': round(bareP99, 2),
           'p99 / bare p99': 1,
@@ -194,7 +220,7 @@ async function main(): Promise<void> {
   ]);
 
   printTable(
-    `Trial-upgrade update round trips (${ACCOUNTS} accounts, concurrency ${CONCURRENCY})`,
+    `Trial-upgrade update round trips (${ROUNDS} rounds of ${ACCOUNTS} accounts, concurrency ${CONCURRENCY})`,
     rows,
   );
   printTable('Worker process memory (worker, client and database pool in one process)', memory);

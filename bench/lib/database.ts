@@ -13,6 +13,8 @@ import { migrateDeploy } from '../../scripts/lib/migrate';
 export interface BenchDatabase {
   db: Database;
   url: string;
+  /** Its data directory (bench/lib/cpu.ts reads the server's CPU through it). */
+  dataDir: string;
   stop: () => Promise<void>;
 }
 
@@ -35,6 +37,7 @@ export async function startBenchDatabase(): Promise<BenchDatabase> {
   return {
     db,
     url,
+    dataDir,
     stop: async () => {
       await db.$disconnect();
       await postgres.stop();
