@@ -7,6 +7,7 @@ import {
 } from '@temporalio/worker';
 import { createActivities, type ActivitiesOptions } from '../activities';
 import type { Database } from '../activities/database';
+import { WORKFLOW_BUNDLER_OPTIONS } from './workflow-bundle';
 
 export interface BillingWorkerOptions {
   connection: NativeConnection;
@@ -41,6 +42,9 @@ export async function createBillingWorker(options: BillingWorkerOptions): Promis
       : {}),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: require.resolve('../workflows') }),
+      : {
+          workflowsPath: require.resolve('../workflows'),
+          bundlerOptions: WORKFLOW_BUNDLER_OPTIONS,
+        }),
   });
 }

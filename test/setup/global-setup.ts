@@ -8,6 +8,7 @@ import { startTemporalDevServer } from '../../scripts/lib/temporal-dev-server';
 import { createDatabase } from '../../activities/database';
 import { seedReferenceData } from '../../prisma/seed-data';
 import { FAILURE_CONVERTER_PATH } from '../../client/data-converter';
+import { WORKFLOW_BUNDLER_OPTIONS } from '../../worker/workflow-bundle';
 import { TEMPLATE_DATABASE, TEST_DATA_DIR, TEST_ENV, type TestServices } from './services';
 
 /**
@@ -34,6 +35,7 @@ export default async function globalSetup(): Promise<void> {
     startTemporalDevServer({ port: temporalPort, uiPort: null, dbFile: null }),
     bundleWorkflowCode({
       workflowsPath: require.resolve('../../workflows'),
+      ...WORKFLOW_BUNDLER_OPTIONS,
       failureConverterPath: FAILURE_CONVERTER_PATH,
       logger: quietLogger,
     }),
