@@ -17,7 +17,11 @@ import type { Database } from '../../activities/database';
 import { grantCoupon as grantCouponRow } from '../../activities/ledger/codes';
 import { moveFunds } from '../../activities/ledger/movements';
 import type { CouponTermsInput } from '../../activities/ledger/schemas';
+import type { LedgerActivities } from '../../activities/ledger/activities';
 import { Dec } from '../../domain';
+
+/** What the freezeCouponForOrder activity takes (its schema's input). */
+type OrderCouponInput = Parameters<LedgerActivities['freezeCouponForOrder']>[0];
 
 /** The instant most ledger tests run at. */
 export const T0 = '2026-03-01T00:00:00.000Z';
@@ -27,6 +31,24 @@ export const daysAfter = (days: number, from: string = T0): string =>
 
 /** A unique id with a readable prefix, valid for every id schema. */
 export const uid = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 12)}`;
+
+/** A freezeCouponForOrder request: a new order of 30.00 USD for ecs, under a fresh key. */
+export const freezeInput = (
+  accountId: string,
+  couponId: string,
+  over: Partial<OrderCouponInput> = {},
+): OrderCouponInput => ({
+  accountId,
+  couponId,
+  orderId: uid('ord'),
+  commodityCode: 'ecs',
+  orderType: 'new_purchase',
+  amount: '30.00',
+  currency: 'USD',
+  at: T0,
+  operationKey: uid('op'),
+  ...over,
+});
 
 export interface AccountFixture {
   id?: string;

@@ -9,6 +9,7 @@ import { createDevPaymentGateway } from '../../../activities/payment/dev-gateway
 import { createPaymentActivities } from '../../../activities/payment/activities';
 import { useLedgerDatabase } from '../../support/ledger-harness';
 import { createAccount, uid } from '../../support/ledger-fixtures';
+import { TEST_CARD } from '../../support/trial-upgrade-steps';
 
 jest.setTimeout(60_000);
 const t = useLedgerDatabase();
@@ -18,17 +19,7 @@ const AT = '2026-12-01T10:00:00.000Z';
 async function trialWithCard(): Promise<{ accountId: string; paymentMethodId: string }> {
   const accountId = await createAccount(t.db, { status: 'trial' });
   const gateway = createDevPaymentGateway();
-  const method = await gateway.tokenize(
-    {
-      type: 'card',
-      number: '4242424242424242',
-      expMonth: 12,
-      expYear: 2035,
-      cvc: '123',
-      holderName: 'Upgrade',
-    },
-    `${accountId}:card`,
-  );
+  const method = await gateway.tokenize(TEST_CARD, `${accountId}:card`);
   const { paymentMethodId } = await createPaymentActivities(t.db, {
     gateway,
   }).recordPaymentMethod({ accountId, method, operationKey: `${accountId}:method` });

@@ -13,7 +13,7 @@ import { Dec } from '../../../domain';
 import { PrismaClient } from '../../../generated/prisma/client';
 import { createTestDatabase } from '../../support/integration';
 import { useLedgerDatabase } from '../../support/ledger-harness';
-import { T0, createAccount, grantCoupon, uid } from '../../support/ledger-fixtures';
+import { T0, createAccount, freezeInput, grantCoupon, uid } from '../../support/ledger-fixtures';
 import { couponState } from '../../support/ledger-reads';
 
 jest.setTimeout(120_000);
@@ -173,17 +173,7 @@ test('two coupons frozen for one order at once: exactly one holds it, the other 
     Array.from({ length: 6 }, () => grantCoupon(t.db, { ownerAccountId: accountId })),
   );
   const freeze = (couponId: string) =>
-    t.ledger.freezeCouponForOrder({
-      accountId,
-      couponId,
-      orderId,
-      commodityCode: 'ecs',
-      orderType: 'new_purchase',
-      amount: '30.00',
-      currency: 'USD',
-      at: T0,
-      operationKey: uid('op'),
-    });
+    t.ledger.freezeCouponForOrder(freezeInput(accountId, couponId, { orderId }));
   const outcomes = await Promise.allSettled(coupons.map(freeze));
   const frozen = outcomes.filter((o) => o.status === 'fulfilled');
   expect(frozen).toHaveLength(1);

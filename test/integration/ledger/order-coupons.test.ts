@@ -13,6 +13,7 @@ import {
   grantCoupon,
   ledgerRowCounts,
   refusalOf,
+  freezeInput,
   uid,
 } from '../../support/ledger-fixtures';
 import { couponState, movementsAfterGrant } from '../../support/ledger-reads';
@@ -21,23 +22,6 @@ jest.setTimeout(60_000);
 const t = useLedgerDatabase();
 
 type FreezeInput = Parameters<LedgerActivities['freezeCouponForOrder']>[0];
-
-const freezeInput = (
-  accountId: string,
-  couponId: string,
-  over: Partial<FreezeInput> = {},
-): FreezeInput => ({
-  accountId,
-  couponId,
-  orderId: uid('ord'),
-  commodityCode: 'ecs',
-  orderType: 'new_purchase',
-  amount: '30.00',
-  currency: 'USD',
-  at: T0,
-  operationKey: uid('op'),
-  ...over,
-});
 
 async function frozenCoupon(over: Partial<FreezeInput> = {}, coupon = {}) {
   const accountId = await createAccount(t.db);
