@@ -50,6 +50,25 @@ export const freezeInput = (
   ...over,
 });
 
+/** A coupon of a new account, shared by an account-list share with one other new account. */
+export async function couponSharedWithMember(
+  db: Database,
+  ledger: LedgerActivities,
+): Promise<{ owner: string; member: string; couponId: string; shareId: string }> {
+  const owner = await createAccount(db);
+  const member = await createAccount(db);
+  const couponId = await grantCoupon(db, { ownerAccountId: owner });
+  const { shareId } = await ledger.shareCoupon({
+    couponId,
+    ownerAccountId: owner,
+    scope: 'accounts',
+    accountIds: [member],
+    at: T0,
+    operationKey: uid('op'),
+  });
+  return { owner, member, couponId, shareId };
+}
+
 export interface AccountFixture {
   id?: string;
   status?: 'trial' | 'upgraded';

@@ -13,7 +13,14 @@ import { Dec } from '../../../domain';
 import { PrismaClient } from '../../../generated/prisma/client';
 import { createTestDatabase } from '../../support/integration';
 import { useLedgerDatabase } from '../../support/ledger-harness';
-import { T0, createAccount, freezeInput, grantCoupon, uid } from '../../support/ledger-fixtures';
+import {
+  T0,
+  couponSharedWithMember,
+  createAccount,
+  freezeInput,
+  grantCoupon,
+  uid,
+} from '../../support/ledger-fixtures';
 import { couponState } from '../../support/ledger-reads';
 
 jest.setTimeout(120_000);
@@ -190,22 +197,12 @@ test('two coupons frozen for one order at once: exactly one holds it, the other 
 });
 
 test('a freeze decided before the share it relied on was cancelled writes nothing (outcome changed)', async () => {
-  const owner = await createAccount(t.db);
-  const member = await createAccount(t.db);
-  const couponId = await grantCoupon(t.db, { ownerAccountId: owner });
-  const share = await t.ledger.shareCoupon({
-    couponId,
-    ownerAccountId: owner,
-    scope: 'accounts',
-    accountIds: [member],
-    at: T0,
-    operationKey: uid('op'),
-  });
+  const { owner, member, couponId, shareId } = await couponSharedWithMember(t.db, t.ledger);
   const key = uid('op');
   const args = { accountId: member, couponId, orderId: uid('ord'), commodityCode: 'ecs' };
   const stale = await snapshot('freezeCouponForOrder', key, args);
   await t.ledger.cancelShare({
-    shareId: share.shareId,
+    shareId,
     ownerAccountId: owner,
     at: T0,
     operationKey: uid('op'),

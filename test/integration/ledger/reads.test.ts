@@ -6,6 +6,7 @@
  */
 import { useLedgerDatabase } from '../../support/ledger-harness';
 import {
+  couponSharedWithMember,
   T0,
   createAccount,
   daysAfter,
@@ -247,18 +248,8 @@ describe('listCoupons', () => {
 
 describe('couponHistory ("view details")', () => {
   test('the owner and the account it is shared with see the coupon and every movement; nobody else', async () => {
-    const owner = await createAccount(t.db);
-    const member = await createAccount(t.db);
     const stranger = await createAccount(t.db);
-    const couponId = await grantCoupon(t.db, { ownerAccountId: owner });
-    const share = await t.ledger.shareCoupon({
-      couponId,
-      ownerAccountId: owner,
-      scope: 'accounts',
-      accountIds: [member],
-      at: T0,
-      operationKey: uid('op'),
-    });
+    const { owner, member, couponId, shareId } = await couponSharedWithMember(t.db, t.ledger);
     const orderId = await freezeAndPay(member, couponId, '30.00');
 
     const history = await t.ledger.couponHistory({ couponId, accountId: owner, at: T0 });
@@ -284,7 +275,7 @@ describe('couponHistory ("view details")', () => {
     const refused = await refusalOf(t.ledger.couponHistory({ couponId, accountId: stranger }));
     expect(refused.type).toBe('coupon_not_found');
     await t.ledger.cancelShare({
-      shareId: share.shareId,
+      shareId,
       ownerAccountId: owner,
       at: T0,
       operationKey: uid('op'),

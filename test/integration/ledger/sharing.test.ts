@@ -7,6 +7,7 @@
  */
 import { useLedgerDatabase } from '../../support/ledger-harness';
 import {
+  couponSharedWithMember,
   T0,
   createAccount,
   createOrganization,
@@ -220,21 +221,11 @@ describe('account-list shares and cancelling', () => {
   });
 
   test("a coupon frozen for a member's unpaid order stays with that order when the share is cancelled", async () => {
-    const owner = await createAccount(t.db);
-    const member = await createAccount(t.db);
-    const couponId = await grantCoupon(t.db, { ownerAccountId: owner });
-    const share = await t.ledger.shareCoupon({
-      couponId,
-      ownerAccountId: owner,
-      scope: 'accounts',
-      accountIds: [member],
-      at: T0,
-      operationKey: uid('op'),
-    });
+    const { owner, member, couponId, shareId } = await couponSharedWithMember(t.db, t.ledger);
     const orderId = uid('ord');
     const quote = await freezeFor(member, couponId, orderId);
     await t.ledger.cancelShare({
-      shareId: share.shareId,
+      shareId,
       ownerAccountId: owner,
       at: T0,
       operationKey: uid('op'),
