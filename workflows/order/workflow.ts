@@ -120,11 +120,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 export async function order(rawInput: OrderWorkflowInput): Promise<OrderResult> {
   const { workflowId, firstExecutionRunId } = workflowInfo();
   // Decided once, before the first command: a run keeps one kind of step for its whole history.
-  const { freezeCouponForOrder, releaseCoupon, deductCoupon, returnCoupon, recordOrder } = patched(
-    LOCAL_DATABASE_STEPS,
-  )
-    ? localDatabaseSteps
-    : activityDatabaseSteps;
+  const activities = patched(LOCAL_DATABASE_STEPS) ? localDatabaseSteps : activityDatabaseSteps;
   // Ledger keys carry the run: a failed creation may be started again under the same id.
   const opKey = (step: string): string => `${workflowId}@${firstExecutionRunId}:${step}`;
   const input = parseOrRefuse(OrderWorkflowInputSchema, rawInput);
@@ -194,7 +190,7 @@ export async function order(rawInput: OrderWorkflowInput): Promise<OrderResult> 
     refresh();
   };
   const persist = async (): Promise<void> => {
-    await recordOrder({
+    await activities.recordOrder({
       orderId: state.orderId,
       accountId: state.accountId,
       commodityCode: state.commodityCode,
@@ -262,7 +258,7 @@ export async function order(rawInput: OrderWorkflowInput): Promise<OrderResult> 
   const couponReturn = async (event: ReturnEvent, step: string): Promise<void> => {
     const coupon = state.coupon;
     if (!coupon || coupon.state !== 'deducted') return;
-    const decided = await returnCoupon({
+    const decided = await activities.returnCoupon({
       couponId: coupon.couponId,
       orderId: state.orderId,
       commodityCode: state.commodityCode,
@@ -309,7 +305,7 @@ export async function order(rawInput: OrderWorkflowInput): Promise<OrderResult> 
     const coupon = state.coupon;
     if (coupon) {
       try {
-        await deductCoupon({
+        await activities.deductCoupon({
           couponId: coupon.couponId,
           orderId: state.orderId,
           amount: coupon.deduction,
@@ -346,7 +342,7 @@ export async function order(rawInput: OrderWorkflowInput): Promise<OrderResult> 
       if (paid) return false;
       const coupon = state.coupon;
       if (coupon && coupon.state === 'frozen') {
-        await releaseCoupon({
+        await activities.releaseCoupon({
           couponId: coupon.couponId,
           orderId: state.orderId,
           operationKey: opKey('release'),
@@ -490,7 +486,7 @@ export async function order(rawInput: OrderWorkflowInput): Promise<OrderResult> 
     }
     if (couponId !== undefined) {
       try {
-        const frozen = await freezeCouponForOrder({
+        const frozen = await activities.freezeCouponForOrder({
           accountId: o.accountId,
           couponId,
           orderId: o.orderId,
@@ -526,7 +522,7 @@ export async function order(rawInput: OrderWorkflowInput): Promise<OrderResult> 
       await persist();
     } catch (err) {
       if (state.coupon?.state === 'frozen') {
-        await releaseCoupon({
+        await activities.releaseCoupon({
           couponId: state.coupon.couponId,
           orderId: o.orderId,
           operationKey: opKey('release'),

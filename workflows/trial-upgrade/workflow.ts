@@ -177,15 +177,7 @@ function sendRefusal(r: SendRefusal): ApplicationFailure {
 export async function trialUpgrade(input: TrialUpgradeInput): Promise<TrialUpgradeResult> {
   const { workflowId, firstExecutionRunId } = workflowInfo();
   // Decided once, before the first command: a run keeps one kind of step for its whole history.
-  const {
-    recordTrialAccount,
-    getTrialUpgradePolicy,
-    completeTrialUpgrade,
-    issueVerificationCode,
-    checkVerificationCode,
-    recordPaymentMethod,
-    redeemCode,
-  } = patched(LOCAL_STEPS) ? localSteps : activitySteps;
+  const activities = patched(LOCAL_STEPS) ? localSteps : activitySteps;
   /**
    * Operation keys: workflow id + run + step (+ a counter where a step repeats). The
    * run is part of it because an abandoned or cancelled upgrade may be started again
@@ -278,7 +270,7 @@ export async function trialUpgrade(input: TrialUpgradeInput): Promise<TrialUpgra
   // ---- verification ------------------------------------------------------------------
   const sendCode = async (phone: string, channel: 'sms' | 'voice'): Promise<CodeSentResult> => {
     const newNumber = phone !== state.phone;
-    const issued = await issueVerificationCode({
+    const issued = await activities.issueVerificationCode({
       accountId,
       phoneE164: phone,
       channel,
@@ -367,7 +359,7 @@ export async function trialUpgrade(input: TrialUpgradeInput): Promise<TrialUpgra
       return step(guardVerify, async (): Promise<VerifyCodeResult> => {
         const challenge = state.challenge;
         if (!challenge) throw refusal('no_code_sent', 'code: there is no live code');
-        const checked = await checkVerificationCode({
+        const checked = await activities.checkVerificationCode({
           challengeId: challenge.id,
           sealedCode,
           maxAttempts: policy.maxAttemptsPerCode,
@@ -485,7 +477,7 @@ export async function trialUpgrade(input: TrialUpgradeInput): Promise<TrialUpgra
       return step(
         () => guardOrder('payment_method', 'the payment method'),
         async () => {
-          const recorded = await recordPaymentMethod({
+          const recorded = await activities.recordPaymentMethod({
             accountId,
             method,
             operationKey: opKey(`payment-method:${++methods}`),
@@ -572,7 +564,7 @@ export async function trialUpgrade(input: TrialUpgradeInput): Promise<TrialUpgra
     code: string,
     purpose: 'trial_upgrade' | 'add_funds',
   ): Promise<AppliedPromoCode & { fundsBalance: string }> => {
-    const redeemed = await redeemCode({
+    const redeemed = await activities.redeemCode({
       accountId,
       code,
       at: iso(Date.now()),
@@ -630,7 +622,7 @@ export async function trialUpgrade(input: TrialUpgradeInput): Promise<TrialUpgra
           }
         }
       }
-      const upgraded = await completeTrialUpgrade({
+      const upgraded = await activities.completeTrialUpgrade({
         accountId,
         phoneE164: phone,
         phoneVerifiedAt: verifiedAt,
@@ -734,7 +726,7 @@ export async function trialUpgrade(input: TrialUpgradeInput): Promise<TrialUpgra
   };
 
   try {
-    await recordTrialAccount({
+    await activities.recordTrialAccount({
       accountId,
       displayName: input.displayName,
       email: input.email,
@@ -749,7 +741,7 @@ export async function trialUpgrade(input: TrialUpgradeInput): Promise<TrialUpgra
     await condition(allHandlersFinished);
     throw startFailure;
   }
-  policy = resolvePolicy((await getTrialUpgradePolicy()) ?? DEFAULT_UPGRADE_POLICY, {
+  policy = resolvePolicy((await activities.getTrialUpgradePolicy()) ?? DEFAULT_UPGRADE_POLICY, {
     ...(input.idleTimeout !== undefined ? { idleTimeout: input.idleTimeout } : {}),
     ...input.policy,
   });
