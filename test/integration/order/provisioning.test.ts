@@ -23,10 +23,8 @@ jest.setTimeout(90_000);
 
 const t = useOrderEngine();
 
-/** An ECS order of 12.00 with a 5.00 cash coupon, created (frozen), for an account with a card. */
-async function orderWithCoupon(prefix: string): Promise<{ orderId: string; couponId: string }> {
-  const { accountId } = await createPayingAccount(t.db);
-  const couponId = await grantCouponNow(t.db, { ownerAccountId: accountId, faceValue: '5.00' });
+/** An ECS order of 12.00, created, for an account with a card; `couponId`: its coupon (frozen). */
+async function ecsOrder(prefix: string, accountId: string, couponId?: string): Promise<string> {
   const orderId = uid(prefix);
   await createOrder(t.ctx, {
     orderId,
@@ -36,9 +34,16 @@ async function orderWithCoupon(prefix: string): Promise<{ orderId: string; coupo
     amount: '12.00',
     currency: 'USD',
     durationMonths: 1,
-    couponId,
+    ...(couponId ? { couponId } : {}),
   });
-  return { orderId, couponId };
+  return orderId;
+}
+
+/** An ECS order of 12.00 with a 5.00 cash coupon, created (frozen), for an account with a card. */
+async function orderWithCoupon(prefix: string): Promise<{ orderId: string; couponId: string }> {
+  const { accountId } = await createPayingAccount(t.db);
+  const couponId = await grantCouponNow(t.db, { ownerAccountId: accountId, faceValue: '5.00' });
+  return { orderId: await ecsOrder(prefix, accountId, couponId), couponId };
 }
 
 interface ReturnCase {
@@ -190,16 +195,7 @@ describe('seed 002 §Returns: provisioning failed after payment → refund + cou
 
   it('a provider that stays down is retried by policy, then the saga compensates (no coupon: refund only)', async () => {
     const { accountId } = await createPayingAccount(t.db);
-    const orderId = uid('provision-down');
-    await createOrder(t.ctx, {
-      orderId,
-      accountId,
-      commodityCode: 'ecs',
-      orderType: 'new_purchase',
-      amount: '12.00',
-      currency: 'USD',
-      durationMonths: 1,
-    });
+    const orderId = await ecsOrder('provision-down', accountId);
     await payOrder(t.ctx, { orderId });
     const result = await getOrderResult(t.ctx, orderId);
     expect(result.outcome).toBe('provisioning_failed');
