@@ -7,7 +7,7 @@
  */
 import type { Prisma } from '../../generated/prisma/client';
 import type { Tx } from './operation';
-import { LedgerRefusal } from './refusal';
+import { accountNotFound } from './refusal';
 
 export interface AccountAccess {
   accountId: string;
@@ -22,7 +22,7 @@ export async function resolveAccess(tx: Tx, accountId: string): Promise<AccountA
     select: { id: true, organizationId: true },
   });
   if (!account) {
-    throw new LedgerRefusal('account_not_found', `no account ${accountId}`, { accountId });
+    throw accountNotFound(accountId);
   }
   const scopes: Prisma.CouponShareWhereInput[] = [
     { scope: 'accounts', accountIds: { has: accountId } },

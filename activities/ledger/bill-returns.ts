@@ -16,7 +16,7 @@ import type { Database } from '../database';
 import { lockAccounts } from './locks';
 import { moveFunds } from './movements';
 import { runOperation, type Tx } from './operation';
-import { LedgerRefusal } from './refusal';
+import { accountNotFound, LedgerRefusal } from './refusal';
 import { amountOf, currencyOf } from './rows';
 
 export const ReturnBillPaymentSchema = z.object({
@@ -55,9 +55,7 @@ export async function returnBillPayment(
     await lockAccounts(tx, [input.accountId]);
     const account = await tx.account.findUnique({ where: { id: input.accountId } });
     if (!account) {
-      throw new LedgerRefusal('account_not_found', `no account ${input.accountId}`, {
-        accountId: input.accountId,
-      });
+      throw accountNotFound(input.accountId);
     }
     if (account.currency !== input.currency) {
       throw new LedgerRefusal(

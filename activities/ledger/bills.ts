@@ -24,7 +24,7 @@ import type { Database } from '../database';
 import { couponWrite } from './movements';
 import type { Tx } from './operation';
 import { netCouponDeduction, netOfMovements } from './order-use';
-import { LedgerRefusal } from './refusal';
+import { accountNotFound } from './refusal';
 import { amountRoundedUp, productOf, toDomainCoupon } from './rows';
 import { CouponRowSchema, ProductRowSchema, runDecidedOperation, type Decision } from './snapshot';
 import type { BillDrawdownResult, DrawDownBillInput } from './types';
@@ -82,9 +82,7 @@ function decideDrawdown(
 ): Decision<BillDrawdownResult> {
   const { account } = state;
   if (!account) {
-    throw new LedgerRefusal('account_not_found', `no account ${input.accountId}`, {
-      accountId: input.accountId,
-    });
+    throw accountNotFound(input.accountId);
   }
   const product = productOf(state.product, input.commodityCode);
   const byId = new Map(state.coupons.map((r) => [r.id, r]));

@@ -30,7 +30,7 @@ import {
 import { lockAccounts, lockRedemptionCode } from './locks';
 import { changeCoupon, moveFunds } from './movements';
 import { runOperation, runReadOnly, type Tx } from './operation';
-import { LedgerRefusal } from './refusal';
+import { accountNotFound, LedgerRefusal } from './refusal';
 import { amountOf, currencyOf, toDomainCoupon } from './rows';
 import { CouponTermsSchema } from './schemas';
 import type { CheckCodeInput, CodeCheck, RedeemCodeInput, RedeemCodeResult } from './types';
@@ -104,7 +104,7 @@ async function redeemCodeOnce(
     { key: operationKey, kind: 'redeemCode', request: { accountId, code, purpose } },
     async (tx) => {
       if (!(await lockAccounts(tx, [accountId])).has(accountId)) {
-        throw new LedgerRefusal('account_not_found', `no account ${accountId}`, { accountId });
+        throw accountNotFound(accountId);
       }
       // Before the code is looked up: a locked-out guesser learns nothing.
       await refuseIfTooManyAttempts(tx, accountId, input.at, limits);
@@ -178,8 +178,7 @@ function checkPurpose(judged: JudgedCode, purpose: RedeemCodeInput['purpose']): 
 async function judgeCode(tx: Tx, input: CheckCodeInput): Promise<JudgedCode> {
   const { accountId, code, at } = input;
   const account = await tx.account.findUnique({ where: { id: accountId } });
-  if (!account)
-    throw new LedgerRefusal('account_not_found', `no account ${accountId}`, { accountId });
+  if (!account) throw accountNotFound(accountId);
   // Primary-key lookup: exact and case-sensitive ("abc" is not "ABC").
   const row = await tx.redemptionCode.findUnique({ where: { code } });
   if (!row) throw new LedgerRefusal('unknown_code', `no code "${code}"`, { code });

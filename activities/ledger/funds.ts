@@ -12,7 +12,7 @@ import type { Database } from '../database';
 import { lockAccounts } from './locks';
 import { moveFunds } from './movements';
 import { runOperation, type Tx } from './operation';
-import { LedgerRefusal } from './refusal';
+import { accountNotFound, LedgerRefusal } from './refusal';
 import { amountOf, currencyOf } from './rows';
 import type {
   AddFundsInput,
@@ -122,8 +122,7 @@ async function lockAccount(
 ): Promise<Account> {
   await lockAccounts(tx, [accountId]);
   const account = await tx.account.findUnique({ where: { id: accountId } });
-  if (!account)
-    throw new LedgerRefusal('account_not_found', `no account ${accountId}`, { accountId });
+  if (!account) throw accountNotFound(accountId);
   if (currency !== null && account.currency !== currency) {
     throw new LedgerRefusal(
       'currency_mismatch',

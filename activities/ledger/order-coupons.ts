@@ -20,7 +20,7 @@ import type { AccountAccess } from './access';
 import { lockCoupons, lockOrder } from './locks';
 import { changeCoupon, couponWrite } from './movements';
 import { runOperation, type Tx } from './operation';
-import { LedgerRefusal } from './refusal';
+import { accountNotFound, couponNotFound, LedgerRefusal } from './refusal';
 import { CouponRowSchema, ProductRowSchema, runDecidedOperation, type Decision } from './snapshot';
 import { loadCoupon, productOf, toDomainCoupon, type CouponRow } from './rows';
 import type {
@@ -103,15 +103,11 @@ function decideFreeze(
   at: string,
 ): Decision<FreezeResult> {
   if (!state.account) {
-    throw new LedgerRefusal('account_not_found', `no account ${input.accountId}`, {
-      accountId: input.accountId,
-    });
+    throw accountNotFound(input.accountId);
   }
   const row = state.coupon;
   if (!row) {
-    throw new LedgerRefusal('coupon_not_found', `no coupon ${input.couponId}`, {
-      couponId: input.couponId,
-    });
+    throw couponNotFound(input.couponId);
   }
   checkOneCouponPerOrder(row, state.orderCoupons, state.paidWithCoupon, input.orderId);
   const product = productOf(state.product, input.commodityCode);
@@ -252,9 +248,7 @@ function decideDeduction(
 ): Decision<DeductResult> {
   const row = state.coupon;
   if (!row) {
-    throw new LedgerRefusal('coupon_not_found', `no coupon ${input.couponId}`, {
-      couponId: input.couponId,
-    });
+    throw couponNotFound(input.couponId);
   }
   if (!(row.status === 'frozen' && row.frozenForOrderId === input.orderId)) {
     throw notFrozenFor(row, input.orderId);

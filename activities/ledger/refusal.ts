@@ -19,6 +19,14 @@ export class LedgerRefusal extends Error {
   }
 }
 
+/** No account with this id (every operation on one account refuses the same way). */
+export const accountNotFound = (accountId: string): LedgerRefusal =>
+  new LedgerRefusal('account_not_found', `no account ${accountId}`, { accountId });
+
+/** No coupon with this id. */
+export const couponNotFound = (couponId: string): LedgerRefusal =>
+  new LedgerRefusal('coupon_not_found', `no coupon ${couponId}`, { couponId });
+
 /** Parses untrusted input; a bad one is refused as `invalid_input` naming each field. */
 export function parseLedgerInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const parsed = parseInput(schema, input);

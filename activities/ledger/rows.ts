@@ -21,7 +21,7 @@ import type {
   Product as ProductRow,
 } from '../../generated/prisma/client';
 import type { Tx } from './operation';
-import { LedgerRefusal } from './refusal';
+import { couponNotFound, LedgerRefusal } from './refusal';
 import type { CouponView } from './types';
 
 export type { CouponRow };
@@ -142,6 +142,6 @@ export function productOf(
 
 export async function loadCoupon(tx: Tx, couponId: string): Promise<CouponRow> {
   const row = await tx.coupon.findUnique({ where: { id: couponId } });
-  if (!row) throw new LedgerRefusal('coupon_not_found', `no coupon ${couponId}`, { couponId });
+  if (!row) throw couponNotFound(couponId);
   return row;
 }

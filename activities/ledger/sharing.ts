@@ -24,7 +24,7 @@ import type { CouponShare } from '../../generated/prisma/client';
 import type { Database } from '../database';
 import { lockAccounts, lockCoupons } from './locks';
 import { runOperation, type Tx } from './operation';
-import { LedgerRefusal } from './refusal';
+import { accountNotFound, LedgerRefusal } from './refusal';
 import { loadCoupon, toDomainCoupon } from './rows';
 import type {
   CancelShareInput,
@@ -210,7 +210,7 @@ async function lockMember(tx: Tx, accountId: string) {
   await lockAccounts(tx, [accountId]);
   const account = await tx.account.findUnique({ where: { id: accountId } });
   if (!account) {
-    throw new LedgerRefusal('account_not_found', `no account ${accountId}`, { accountId });
+    throw accountNotFound(accountId);
   }
   return account;
 }
