@@ -158,7 +158,7 @@ function checkOneCouponPerOrder(
   paid: boolean,
   orderId: string,
 ): void {
-  const chosen = [row, ...others.filter((o) => o.id !== row.id)];
+  const chosen = [row, ...others]; // others: never the coupon itself (ledger_freeze_snapshot)
   const selection = selectCouponForOrder(chosen.map(toDomainCoupon));
   if (!selection.ok || paid) {
     throw new LedgerRefusal(

@@ -23,14 +23,15 @@ function processTicks(pid: string): { ppid: string; ticks: number } | null {
 /** CPU ms used so far by the server whose data directory this is (postmaster + children). */
 export function postgresCpuMs(dataDir: string): number | null {
   let postmaster: string;
+  let pids: string[];
   try {
     postmaster = readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0] ?? '';
-    readdirSync('/proc');
+    pids = readdirSync('/proc');
   } catch {
     return null;
   }
   let ticks = processTicks(postmaster)?.ticks ?? 0;
-  for (const pid of readdirSync('/proc')) {
+  for (const pid of pids) {
     if (!/^\d+$/.test(pid)) continue;
     const p = processTicks(pid);
     if (p && p.ppid === postmaster) ticks += p.ticks;
