@@ -78,3 +78,38 @@ test('every step restarts the configured idle timeout; a code expires on the wor
     await database.drop();
   }
 });
+
+test('steps do not restart a timer each: one idle timer runs across them and is moved only when it fires', async () => {
+  const database = await createTestDatabase();
+  const engine = await createTimeSkippingEngine(database.db);
+  try {
+    const worker = await engine.createWorker();
+    const ctx = { client: engine.env.client, taskQueue: engine.taskQueue };
+    const accountId = 'acct-idle-timer';
+    await worker.runUntil(async () => {
+      const { handle } = await createTrialAccount(ctx, {
+        accountId,
+        displayName: 'Timer Ltd',
+        email: 'timer@example.com',
+        policy: { idleTimeout: '10 days' },
+      });
+      await submitPhone(ctx, { accountId, phone: '+442071838751' });
+      await engine.env.sleep('2 days');
+      await submitPhone(ctx, { accountId, phone: '+442071838752' });
+      await engine.env.sleep('7 days'); // day 9: the first timer (day 10) has not fired yet
+      let events = (await handle.fetchHistory()).events ?? [];
+      expect(events.filter((e) => e.timerStartedEventAttributes)).toHaveLength(1);
+      expect(events.filter((e) => e.timerCanceledEventAttributes)).toHaveLength(0);
+
+      // Day 10: it fires, finds the last step on day 2, and waits until day 12; then abandoned.
+      expect(await handle.result()).toEqual({ accountId, outcome: 'abandoned' });
+      events = (await handle.fetchHistory()).events ?? [];
+      expect(events.filter((e) => e.timerStartedEventAttributes)).toHaveLength(2);
+      expect(events.filter((e) => e.timerFiredEventAttributes)).toHaveLength(2);
+      expect(events.filter((e) => e.timerCanceledEventAttributes)).toHaveLength(0);
+    });
+  } finally {
+    await engine.env.teardown();
+    await database.drop();
+  }
+});

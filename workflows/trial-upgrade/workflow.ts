@@ -132,6 +132,12 @@ const activitySteps = upgradeSteps(false);
 const localSteps = upgradeSteps(true);
 /** Patch id: upgrades started from this version run their steps as local activities. */
 const LOCAL_STEPS = 'trial-upgrade-local-steps';
+/**
+ * Patch id: upgrades started from this version keep one idle timer that is moved only
+ * when it fires (the deadline is the end of the last step plus the idle timeout),
+ * instead of cancelling and starting a timer on every step.
+ */
+const IDLE_DEADLINE = 'trial-upgrade-idle-deadline';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -178,6 +184,7 @@ export async function trialUpgrade(input: TrialUpgradeInput): Promise<TrialUpgra
   const { workflowId, firstExecutionRunId } = workflowInfo();
   // Decided once, before the first command: a run keeps one kind of step for its whole history.
   const activities = patched(LOCAL_STEPS) ? localSteps : activitySteps;
+  const idleDeadline = patched(IDLE_DEADLINE);
   /**
    * Operation keys: workflow id + run + step (+ a counter where a step repeats). The
    * run is part of it because an abandoned or cancelled upgrade may be started again
@@ -193,6 +200,8 @@ export async function trialUpgrade(input: TrialUpgradeInput): Promise<TrialUpgra
   let stage: TrialUpgradeStage = 'recording_account';
   let busy = false;
   let steps = 0;
+  /** Workflow time the last step ended (or the upgrade opened): the idle timeout runs from it. */
+  let lastStepAt = 0;
   let cancelled = false;
   let summary: UpgradeSummary | undefined;
   // Counters that make each repeatable step's operation key unique.
@@ -263,6 +272,7 @@ export async function trialUpgrade(input: TrialUpgradeInput): Promise<TrialUpgra
       return await fn();
     } finally {
       busy = false;
+      lastStepAt = Date.now();
       refresh();
     }
   };
@@ -746,24 +756,43 @@ export async function trialUpgrade(input: TrialUpgradeInput): Promise<TrialUpgra
     ...input.policy,
   });
   phase = 'open';
+  lastStepAt = Date.now();
   refresh();
 
-  for (;;) {
-    const seen = steps;
-    const stepped = await condition(
-      () => steps !== seen || cancelled || phase === 'closed',
-      policy.idleTimeoutMs,
-    );
-    if (summary) return finish('upgraded');
-    if (cancelled) {
-      // A step already running finishes first; an upgrade under way completes.
-      await condition(() => !busy);
-      if (summary) {
-        log.warn('cancel arrived while the account was being upgraded; the upgrade stands');
-        return finish('upgraded');
-      }
-      return finish('cancelled');
+  const endCancelled = async (): Promise<TrialUpgradeResult> => {
+    // A step already running finishes first; an upgrade under way completes.
+    await condition(() => !busy);
+    if (summary) {
+      log.warn('cancel arrived while the account was being upgraded; the upgrade stands');
+      return finish('upgraded');
     }
-    if (!stepped && !busy) return finish('abandoned');
+    return finish('cancelled');
+  };
+
+  if (!idleDeadline) {
+    // Upgrades started before IDLE_DEADLINE: a new idle timer after every step.
+    for (;;) {
+      const seen = steps;
+      const stepped = await condition(
+        () => steps !== seen || cancelled || phase === 'closed',
+        policy.idleTimeoutMs,
+      );
+      if (summary) return finish('upgraded');
+      if (cancelled) return endCancelled();
+      if (!stepped && !busy) return finish('abandoned');
+    }
+  }
+  for (;;) {
+    // Steps do not wake this loop: the timer runs to the deadline it was set for, and
+    // when it fires the deadline is measured again from the last step.
+    const idleLeft = lastStepAt + policy.idleTimeoutMs - Date.now();
+    if (idleLeft > 0) await condition(() => cancelled || phase === 'closed', idleLeft);
+    if (summary) return finish('upgraded');
+    if (cancelled) return endCancelled();
+    if (lastStepAt + policy.idleTimeoutMs <= Date.now()) {
+      if (!busy) return finish('abandoned');
+      // A step outlived the deadline: the idle timeout runs again from its end.
+      await condition(() => !busy || cancelled || phase === 'closed');
+    }
   }
 }
