@@ -2,7 +2,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { AddressInput } from '../domain/upgrade-contracts';
 import type { UpgradePolicy } from '../workflows/trial-upgrade/policy';
 import { upgradeSettingsFromEnv, type UpgradeSettings } from '../worker/config';
-import type { Database } from './database';
+import { z } from 'zod';
+import { sqlSession, type Database } from './database';
 import type { Account as AccountRow } from '../generated/prisma/client';
 import { createPaymentActivities, createPaymentGateway, type PaymentGateway } from './payment';
 import {
@@ -49,6 +50,14 @@ export interface AccountActivityOptions {
   upgradePolicy: UpgradePolicy;
 }
 
+/** The columns of an Account row that the view needs, as a raw statement returns them. */
+const AccountRowSchema = z.object({
+  id: z.string(),
+  status: z.enum(['trial', 'upgraded']),
+  fundsBalance: z.string(),
+  automaticRechargeEnabled: z.boolean(),
+});
+
 const view = (account: {
   id: string;
   status: 'trial' | 'upgraded';
@@ -62,20 +71,28 @@ const view = (account: {
 });
 
 export function createAccountActivities(db: Database, options?: AccountActivityOptions) {
+  const sql = sqlSession(db);
   return {
     /** Idempotent: a retry or replay finds the row the first attempt wrote. */
     async recordTrialAccount(input: RecordTrialAccountInput): Promise<AccountView> {
-      const account = await db.account.upsert({
-        where: { id: input.accountId },
-        create: {
-          id: input.accountId,
-          displayName: input.displayName,
-          email: input.email,
-          currency: input.currency,
-          status: 'trial',
-        },
-        update: {},
-      });
+      // One statement: the new row, or the one an earlier attempt (or start) wrote.
+      const [row] = await sql.query(
+        `WITH created AS (
+           INSERT INTO "Account" ("id", "displayName", "email", "currency", "status", "updatedAt")
+           VALUES ($1, $2, $3, $4, 'trial', now() AT TIME ZONE 'UTC')
+           ON CONFLICT ("id") DO NOTHING
+           RETURNING "id", "status", "fundsBalance"::text, "automaticRechargeEnabled"
+         )
+         SELECT * FROM created
+         UNION ALL
+         SELECT "id", "status", "fundsBalance"::text, "automaticRechargeEnabled" FROM "Account"
+         WHERE "id" = $1 AND NOT EXISTS (SELECT 1 FROM created)`,
+        [input.accountId, input.displayName, input.email, input.currency],
+      );
+      // No row: another start inserted it after this statement's snapshot; read it now.
+      const account = row
+        ? AccountRowSchema.parse(row)
+        : await db.account.findUniqueOrThrow({ where: { id: input.accountId } });
       if (account.status !== 'trial') {
         throw ApplicationFailure.nonRetryable(
           `account ${input.accountId} is already upgraded`,

@@ -16,7 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Prisma } from '../../generated/prisma/client';
-import type { Database } from '../database';
+import { TRANSACTION_OPTIONS, type Database } from '../database';
 import { LedgerRefusal } from './refusal';
 
 export type Tx = Prisma.TransactionClient;
@@ -28,13 +28,6 @@ export interface OperationSpec {
   /** The business arguments (without operationKey and the evaluation instant `at`). */
   request: unknown;
 }
-
-export const TRANSACTION_OPTIONS = {
-  // Many operations may queue on one coupon row; give them time to get a connection.
-  maxWait: 20_000,
-  timeout: 30_000,
-  isolationLevel: Prisma.TransactionIsolationLevel.ReadCommitted,
-} as const;
 
 const MAX_ATTEMPTS = 6;
 

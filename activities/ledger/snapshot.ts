@@ -27,17 +27,15 @@
 import { z } from 'zod';
 import { COUPON_STATUSES } from '../../domain';
 import { CouponKind, Prisma } from '../../generated/prisma/client';
-import { sqlPoolOf, type Database } from '../database';
+import { sqlSession, type Database, type SqlQuery } from '../database';
 import type { CouponWrite } from './movements';
 import {
   fingerprint,
   jsonCopy,
   replay,
-  TRANSACTION_OPTIONS,
   TransientConflict,
   withTransientRetry,
   type OperationSpec,
-  type Tx,
 } from './operation';
 import { LedgerRefusal } from './refusal';
 import type { CouponRow } from './rows';
@@ -80,56 +78,6 @@ const ApplyOutcomeSchema = z.discriminatedUnion('outcome', [
 ]);
 type ApplyOutcome = z.infer<typeof ApplyOutcomeSchema>;
 
-/** Runs one parameterised statement; returns its rows. */
-type Query = (text: string, values: unknown[]) => Promise<Record<string, unknown>[]>;
-
-/**
- * How the two statements reach PostgreSQL: through the database's pg pool
- * (a Prisma query costs about 1 ms of JS, a pg one 0.3 ms: bench/ledger-profile.ts),
- * or through Prisma when the client has no pool of ours.
- */
-interface SqlSession {
-  query: Query;
-  /** One READ COMMITTED transaction on one connection. */
-  transaction<R>(work: (query: Query) => Promise<R>): Promise<R>;
-}
-
-function sqlSession(db: Database): SqlSession {
-  const pool = sqlPoolOf(db);
-  if (!pool) {
-    const viaPrisma =
-      (q: Pick<Tx, '$queryRawUnsafe'>): Query =>
-      (text, values) =>
-        q.$queryRawUnsafe<Record<string, unknown>[]>(text, ...values);
-    return {
-      query: viaPrisma(db),
-      transaction: (work) => db.$transaction((tx) => work(viaPrisma(tx)), TRANSACTION_OPTIONS),
-    };
-  }
-  return {
-    query: async (text, values) => (await pool.query(text, values)).rows,
-    transaction: async (work) => {
-      const client = await pool.connect();
-      let broken: unknown;
-      try {
-        await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
-        const out = await work(async (text, values) => (await client.query(text, values)).rows);
-        await client.query('COMMIT');
-        return out;
-      } catch (err) {
-        broken = await client.query('ROLLBACK').then(
-          () => undefined,
-          (rollbackErr: unknown) => rollbackErr,
-        );
-        throw err;
-      } finally {
-        // A connection whose rollback failed is not given back to the pool.
-        client.release(broken instanceof Error ? broken : undefined);
-      }
-    },
-  };
-}
-
 export async function runDecidedOperation<S, T>(
   db: Database,
   spec: DecidedOperationSpec<S>,
@@ -145,7 +93,7 @@ export async function runDecidedOperation<S, T>(
   );
 
   /** Writes the decision if the state is still `snapshot`'s; null when it changed. */
-  const settle = async (query: Query, snapshot: Snapshot, decision: Decision<T>) => {
+  const settle = async (query: SqlQuery, snapshot: Snapshot, decision: Decision<T>) => {
     const result = jsonCopy(decision.result);
     const outcome = await apply(
       query,
@@ -194,7 +142,7 @@ function decideOrNull<S, T>(decide: (state: S) => Decision<T>, state: S): Decisi
 }
 
 async function readSnapshot(
-  query: Query,
+  query: SqlQuery,
   kind: DecidedOperationKind,
   key: string,
   args: string,
@@ -208,7 +156,7 @@ async function readSnapshot(
 }
 
 async function apply<T>(
-  query: Query,
+  query: SqlQuery,
   kind: DecidedOperationKind,
   key: string,
   args: string,

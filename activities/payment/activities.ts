@@ -9,7 +9,8 @@ import {
   type Amount,
   type CurrencyCode,
 } from '../../domain/money';
-import type { Database } from '../database';
+import { z } from 'zod';
+import { sqlSession, type Database } from '../database';
 import {
   GatewayUnavailableError,
   InvalidPaymentMethodError,
@@ -83,6 +84,19 @@ const refundIdFor = (chargeId: string, idempotencyKey: string): string =>
 const isUniqueViolation = (err: unknown): boolean =>
   err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
 
+/** A PaymentMethod row as a raw statement returns it. */
+const PaymentMethodRowSchema = z.object({
+  id: z.string(),
+  accountId: z.string(),
+  type: z.string(),
+  token: z.string(),
+  brand: z.string().nullable(),
+  last4: z.string().nullable(),
+  expMonth: z.number().int().nullable(),
+  expYear: z.number().int().nullable(),
+  label: z.string().nullable(),
+});
+
 function toView(row: {
   id: string;
   accountId: string;
@@ -137,6 +151,7 @@ function gatewayFailure(err: unknown): Error {
 
 export function createPaymentActivities(db: Database, options: PaymentActivityOptions) {
   const { gateway } = options;
+  const sql = sqlSession(db);
 
   return {
     /** Keeps a tokenized method (never raw card data) as the account's default. */
@@ -163,18 +178,31 @@ export function createPaymentActivities(db: Database, options: PaymentActivityOp
               expYear: null,
               label: m.label,
             };
-      const row = await db.$transaction(async (tx) => {
-        await tx.paymentMethod.updateMany({
-          where: { accountId: input.accountId, isDefault: true, NOT: { id } },
-          data: { isDefault: false },
-        });
-        return tx.paymentMethod.upsert({
-          where: { id },
-          create: { id, accountId: input.accountId, isDefault: true, ...data },
-          update: { isDefault: true },
-        });
-      });
-      return toView(row);
+      // One statement: the method becomes the account's only default (a retry finds
+      // its row by the key-derived id and keeps it the default).
+      const [row] = await sql.query(
+        `WITH cleared AS (
+           UPDATE "PaymentMethod" SET "isDefault" = false
+           WHERE "accountId" = $2 AND "isDefault" AND "id" <> $1
+         )
+         INSERT INTO "PaymentMethod"
+           ("id", "accountId", "type", "token", "brand", "last4", "expMonth", "expYear", "label", "isDefault")
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, true)
+         ON CONFLICT ("id") DO UPDATE SET "isDefault" = true
+         RETURNING "id", "accountId", "type", "token", "brand", "last4", "expMonth", "expYear", "label"`,
+        [
+          id,
+          input.accountId,
+          data.type,
+          data.token,
+          data.brand,
+          data.last4,
+          data.expMonth,
+          data.expYear,
+          data.label,
+        ],
+      );
+      return toView(PaymentMethodRowSchema.parse(row));
     },
 
     async getDefaultPaymentMethod(accountId: string): Promise<PaymentMethodView | null> {

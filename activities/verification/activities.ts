@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ApplicationFailure, log } from '@temporalio/activity';
-import type { Database } from '../database';
+import { z } from 'zod';
+import { sqlSession, type Database, type SqlQuery } from '../database';
 import {
   generateCode,
   hashCode,
@@ -58,10 +59,35 @@ export interface CodeCheckResult {
   verifiedAt: string | null;
 }
 
+const CodeCheckResultSchema = z.object({
+  outcome: z.enum(['verified', 'wrong_code', 'expired', 'no_attempts_left']),
+  attemptsLeft: z.number().int(),
+  verifiedAt: z.string().nullable(),
+});
+/** This key's stored answer, and the fingerprint of the check that stored it. */
+const StoredCheckSchema = z.object({ requestHash: z.string(), result: CodeCheckResultSchema });
+const ChallengeRowSchema = z.object({
+  attempts: z.number().int(),
+  codeHash: z.string(),
+  expiresAt: z.date(),
+  verifiedAt: z.date().nullable(),
+});
+
+async function storedCheck(
+  query: SqlQuery,
+  operationKey: string,
+): Promise<z.infer<typeof StoredCheckSchema> | null> {
+  const [row] = await query(`SELECT "requestHash", "result" FROM "Operation" WHERE "key" = $1`, [
+    operationKey,
+  ]);
+  return row ? StoredCheckSchema.parse(row) : null;
+}
+
 const challengeIdFor = (operationKey: string): string =>
   `vc_${createHash('sha256').update(operationKey).digest('hex').slice(0, 32)}`;
 
 export function createVerificationActivities(db: Database, options: VerificationActivityOptions) {
+  const sql = sqlSession(db);
   return {
     /**
      * Generates a code, stores only its HMAC, and sends it. A retry of the same
@@ -71,28 +97,37 @@ export function createVerificationActivities(db: Database, options: Verification
     async issueVerificationCode(input: IssueVerificationCodeInput): Promise<IssuedChallenge> {
       const challengeId = challengeIdFor(input.operationKey);
       const expiresAt = new Date(Date.parse(input.at) + input.ttlMs);
-      const existing = await db.verificationChallenge.findUnique({ where: { id: challengeId } });
-      if (existing && (existing.attempts > 0 || existing.verifiedAt)) {
+      const code = generateCode();
+      const codeHash = hashCode(options.hashKey, challengeId, code);
+      // One statement: a new challenge, or a fresh code over this operation's unused
+      // one. A challenge already tried or verified stays as it is (no row comes back):
+      // a retry after that must not send a code that would replace the one in use.
+      const written = await sql.query(
+        `INSERT INTO "VerificationChallenge" ("id", "accountId", "phoneE164", "channel", "codeHash", "expiresAt")
+         VALUES ($1, $2, $3, $4, $5, $6::timestamptz AT TIME ZONE 'UTC')
+         ON CONFLICT ("id") DO UPDATE SET "codeHash" = EXCLUDED."codeHash", "expiresAt" = EXCLUDED."expiresAt",
+           "channel" = EXCLUDED."channel", "phoneE164" = EXCLUDED."phoneE164"
+         WHERE "VerificationChallenge"."attempts" = 0 AND "VerificationChallenge"."verifiedAt" IS NULL
+         RETURNING "id"`,
+        [
+          challengeId,
+          input.accountId,
+          input.phoneE164,
+          input.channel,
+          codeHash,
+          expiresAt.toISOString(),
+        ],
+      );
+      if (written.length === 0) {
+        const existing = await db.verificationChallenge.findUniqueOrThrow({
+          where: { id: challengeId },
+        });
         return {
           challengeId,
           channel: existing.channel as VerificationChannel,
           expiresAt: existing.expiresAt.toISOString(),
         };
       }
-      const code = generateCode();
-      const codeHash = hashCode(options.hashKey, challengeId, code);
-      await db.verificationChallenge.upsert({
-        where: { id: challengeId },
-        create: {
-          id: challengeId,
-          accountId: input.accountId,
-          phoneE164: input.phoneE164,
-          channel: input.channel,
-          codeHash,
-          expiresAt,
-        },
-        update: { codeHash, expiresAt, channel: input.channel, phoneE164: input.phoneE164 },
-      });
       try {
         const sent = await options.sender.send(
           input.phoneE164,
@@ -136,8 +171,22 @@ export function createVerificationActivities(db: Database, options: Verification
       const requestHash = createHash('sha256')
         .update(`${input.challengeId}|${input.maxAttempts}|${input.at}`)
         .digest('hex');
-      return db.$transaction(async (tx) => {
-        const done = await tx.operation.findUnique({ where: { key: input.operationKey } });
+      // One transaction of two statements on the locked challenge: its row (with this
+      // key's stored answer, if any), then the counted try and the answer together.
+      return sql.transaction(async (query) => {
+        const [row] = await query(
+          `SELECT c."attempts", c."codeHash",
+             (c."expiresAt" AT TIME ZONE 'UTC') AS "expiresAt",
+             (c."verifiedAt" AT TIME ZONE 'UTC') AS "verifiedAt",
+             (SELECT json_build_object('requestHash', o."requestHash", 'result', o."result")
+                FROM "Operation" o WHERE o."key" = $2) AS "done"
+           FROM "VerificationChallenge" c WHERE c."id" = $1
+           FOR UPDATE OF c`,
+          [input.challengeId, input.operationKey],
+        );
+        const done = row
+          ? StoredCheckSchema.nullable().parse(row.done)
+          : await storedCheck(query, input.operationKey);
         if (done) {
           if (done.requestHash !== requestHash) {
             throw ApplicationFailure.nonRetryable(
@@ -145,24 +194,22 @@ export function createVerificationActivities(db: Database, options: Verification
               'operation_key_reused',
             );
           }
-          return done.result as unknown as CodeCheckResult;
+          return done.result;
         }
-        const rows = await tx.$queryRaw<
-          { attempts: number; codeHash: string; expiresAt: Date; verifiedAt: Date | null }[]
-        >`SELECT "attempts", "codeHash", "expiresAt", "verifiedAt" FROM "VerificationChallenge" WHERE "id" = ${input.challengeId} FOR UPDATE`;
-        const challenge = rows[0];
-        if (!challenge) {
+        if (!row) {
           throw ApplicationFailure.nonRetryable(
             `no verification challenge ${input.challengeId}`,
             'challenge_not_found',
           );
         }
+        const challenge = ChallengeRowSchema.parse(row);
         const at = new Date(input.at);
         const matches = hashMatches(
           challenge.codeHash,
           hashCode(options.hashKey, input.challengeId, code),
         );
         let result: CodeCheckResult;
+        let counted = false;
         const left = Math.max(0, input.maxAttempts - challenge.attempts);
         if (challenge.verifiedAt) {
           result = matches
@@ -177,22 +224,29 @@ export function createVerificationActivities(db: Database, options: Verification
         } else if (at.getTime() >= challenge.expiresAt.getTime()) {
           result = { outcome: 'expired', attemptsLeft: left, verifiedAt: null };
         } else {
-          await tx.verificationChallenge.update({
-            where: { id: input.challengeId },
-            data: { attempts: { increment: 1 }, ...(matches ? { verifiedAt: at } : {}) },
-          });
+          counted = true;
           result = matches
             ? { outcome: 'verified', attemptsLeft: left - 1, verifiedAt: at.toISOString() }
             : { outcome: 'wrong_code', attemptsLeft: left - 1, verifiedAt: null };
         }
-        await tx.operation.create({
-          data: {
-            key: input.operationKey,
-            kind: 'verification.check',
+        await query(
+          `WITH counted AS (
+             UPDATE "VerificationChallenge"
+             SET "attempts" = "attempts" + 1,
+                 "verifiedAt" = COALESCE($3::timestamptz AT TIME ZONE 'UTC', "verifiedAt")
+             WHERE "id" = $1 AND $2::boolean
+           )
+           INSERT INTO "Operation" ("key", "kind", "requestHash", "result")
+           VALUES ($4, 'verification.check', $5, $6::jsonb)`,
+          [
+            input.challengeId,
+            counted,
+            counted && matches ? at.toISOString() : null,
+            input.operationKey,
             requestHash,
-            result: { ...result },
-          },
-        });
+            JSON.stringify(result),
+          ],
+        );
         return result;
       });
     },

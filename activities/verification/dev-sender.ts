@@ -1,4 +1,4 @@
-import type { Database } from '../database';
+import { sqlSession, type Database } from '../database';
 import { UndeliverableNumberError, type VerificationSender } from './ports';
 
 /**
@@ -10,15 +10,17 @@ import { UndeliverableNumberError, type VerificationSender } from './ports';
 export const DEV_UNDELIVERABLE_NUMBER = '+15005550001';
 
 export function createDevOutboxSender(db: Database): VerificationSender {
+  const sql = sqlSession(db);
   return {
     async send(phoneE164, channel, message) {
       if (!/^\+[1-9]\d{1,14}$/.test(phoneE164) || phoneE164 === DEV_UNDELIVERABLE_NUMBER) {
         throw new UndeliverableNumberError(`cannot deliver to ${phoneE164}`);
       }
-      const row = await db.devOutboxMessage.create({
-        data: { phoneE164, channel, body: message },
-      });
-      return { providerMessageId: `dev-${row.id.toString()}` };
+      const [row] = await sql.query(
+        `INSERT INTO "DevOutboxMessage" ("phoneE164", "channel", "body") VALUES ($1, $2, $3) RETURNING "id"`,
+        [phoneE164, channel, message],
+      );
+      return { providerMessageId: `dev-${String(row?.id)}` };
     },
   };
 }

@@ -231,8 +231,8 @@ describe('refundPayment and getDefaultPaymentMethod', () => {
     ).toMatchObject({ type: 'payment_not_found' });
   });
 
-  test('the latest recorded method is the default', async () => {
-    await accountWithCard('acct-default', DEV_TEST_CARDS.success);
+  test('the latest recorded method is the only default', async () => {
+    const card = await accountWithCard('acct-default', DEV_TEST_CARDS.success);
     const paypal = await gateway.tokenize(
       { type: 'paypal', email: 'pp@example.com' },
       'acct-default:pp',
@@ -248,5 +248,19 @@ describe('refundPayment and getDefaultPaymentMethod', () => {
       token: paypal.token,
     });
     expect(await run(acts.getDefaultPaymentMethod, 'acct-nobody')).toBeNull();
+    const defaults = () =>
+      database.db.paymentMethod.findMany({
+        where: { accountId: 'acct-default', isDefault: true },
+      });
+    expect((await defaults()).map((m) => m.type)).toEqual(['paypal']);
+
+    // A retry of the card's step finds its row by the key and makes it the only default again.
+    const again = await run(acts.recordPaymentMethod, {
+      accountId: 'acct-default',
+      method: card,
+      operationKey: 'acct-default:pm:1',
+    });
+    expect((await defaults()).map((m) => m.id)).toEqual([again.paymentMethodId]);
+    expect(await database.db.paymentMethod.count({ where: { accountId: 'acct-default' } })).toBe(2);
   });
 });
