@@ -4,7 +4,7 @@ import type { UpgradePolicy } from '../workflows/trial-upgrade/policy';
 import { upgradeSettingsFromEnv, type UpgradeSettings } from '../worker/config';
 import { z } from 'zod';
 import { sqlSession, type Database } from './database';
-import type { Account as AccountRow } from '../generated/prisma/client';
+import { Prisma, type Account as AccountRow } from '../generated/prisma/client';
 import { createPaymentActivities, createPaymentGateway, type PaymentGateway } from './payment';
 import {
   createVerificationActivities,
@@ -54,9 +54,12 @@ export interface AccountActivityOptions {
 const AccountRowSchema = z.object({
   id: z.string(),
   status: z.enum(['trial', 'upgraded']),
-  fundsBalance: z.string(),
+  // numeric as text ("0.0000"), read the way Prisma reads it (Decimal: "0").
+  fundsBalance: z.string().transform((text) => new Prisma.Decimal(text)),
   automaticRechargeEnabled: z.boolean(),
 });
+
+const UpgradedRowSchema = AccountRowSchema.extend({ upgradedAt: z.date().nullable() });
 
 const view = (account: {
   id: string;
@@ -130,15 +133,31 @@ export function createAccountActivities(db: Database, options?: AccountActivityO
       };
       // The first attempt: one statement upgrades a trial account that holds the
       // payment method, and returns the row as committed (the read-back).
-      const [upgraded] = await db.account.updateManyAndReturn({
-        where: {
-          id: input.accountId,
-          status: 'trial',
-          paymentMethods: { some: { id: input.paymentMethodId } },
-        },
-        data: upgrade,
-      });
-      if (upgraded) return completedUpgrade(input.accountId, upgraded);
+      const [upgraded] = await sql.query(
+        `UPDATE "Account" SET
+           "status" = 'upgraded',
+           "upgradedAt" = $2::timestamptz AT TIME ZONE 'UTC',
+           "automaticRechargeEnabled" = false,
+           "phoneE164" = $3,
+           "phoneVerifiedAt" = $4::timestamptz AT TIME ZONE 'UTC',
+           "companyAddress" = $5::jsonb,
+           "billingAddress" = $6::jsonb,
+           "updatedAt" = now() AT TIME ZONE 'UTC'
+         WHERE "id" = $1 AND "status" = 'trial'
+           AND EXISTS (SELECT 1 FROM "PaymentMethod" WHERE "id" = $7 AND "accountId" = $1)
+         RETURNING "id", "status", "fundsBalance"::text, "automaticRechargeEnabled",
+           ("upgradedAt" AT TIME ZONE 'UTC') AS "upgradedAt"`,
+        [
+          input.accountId,
+          input.at,
+          upgrade.phoneE164,
+          input.phoneVerifiedAt,
+          JSON.stringify(upgrade.companyAddress),
+          JSON.stringify(upgrade.billingAddress),
+          input.paymentMethodId,
+        ],
+      );
+      if (upgraded) return completedUpgrade(input.accountId, UpgradedRowSchema.parse(upgraded));
       // Otherwise a retry (already upgraded) or a refusal, judged on the locked row.
       await db.$transaction(async (tx) => {
         await tx.$queryRaw`SELECT "id" FROM "Account" WHERE "id" = ${input.accountId} FOR UPDATE`;
@@ -176,7 +195,12 @@ export function createAccountActivities(db: Database, options?: AccountActivityO
 }
 
 /** The upgrade as committed; refuses to report success unless automatic recharge is off. */
-function completedUpgrade(accountId: string, after: AccountRow): CompletedUpgrade {
+function completedUpgrade(
+  accountId: string,
+  after:
+    | Pick<AccountRow, 'id' | 'status' | 'fundsBalance' | 'automaticRechargeEnabled' | 'upgradedAt'>
+    | z.infer<typeof UpgradedRowSchema>,
+): CompletedUpgrade {
   if (after.status !== 'upgraded' || after.automaticRechargeEnabled || !after.upgradedAt) {
     throw ApplicationFailure.nonRetryable(
       `account ${accountId}: automatic recharge is ${after.automaticRechargeEnabled ? 'on' : 'off'} after the upgrade`,
