@@ -7,6 +7,18 @@ import { COUPON_STATUSES, ORDER_TYPES } from './coupon';
 import { CURRENCIES, CURRENCY_CODES, type CurrencyCode, Dec } from './money';
 import { isIsoInstant } from './time';
 
+// Re-exported: one place to import the contracts from. The workflows import the two
+// small modules directly, so a trial upgrade's run does not build every schema here.
+export * from './identifiers';
+export * from './parse';
+import {
+  AccountIdSchema,
+  BillIdSchema,
+  CouponCodeSchema,
+  CouponIdSchema,
+  OrderIdSchema,
+} from './identifiers';
+
 // ---- primitives -------------------------------------------------------------
 
 export const CurrencySchema = z.enum(CURRENCY_CODES as [CurrencyCode, ...CurrencyCode[]], {
@@ -54,32 +66,6 @@ export const InstantSchema = z
   })
   // The refinement is invisible to the OpenAPI document; the format says it.
   .meta({ format: 'date-time' });
-
-const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-const idSchema = (what: string) =>
-  z.string().regex(ID, {
-    error: `${what} must be 1-64 characters of A-Z a-z 0-9 _ - (starting alphanumeric)`,
-  });
-
-export const AccountIdSchema = idSchema('Account id');
-export const OrderIdSchema = idSchema('Order id');
-export const BillIdSchema = idSchema('Bill id');
-export const CouponIdSchema = idSchema('Coupon id');
-export const OrganizationIdSchema = idSchema('Organization id');
-export const ShareIdSchema = idSchema('Share id');
-
-/**
- * seed 002 §Getting coupons: a coupon code is an exact, case-sensitive string.
- * It is NOT trimmed or case-folded (that would redeem a different code); instead
- * whitespace and control characters are rejected outright. 1-64 of [A-Za-z0-9_-].
- */
-export const CouponCodeSchema = z
-  .string()
-  .min(1, { error: 'Coupon code is required' })
-  .max(64, { error: 'Coupon code is at most 64 characters' })
-  .regex(/^[A-Za-z0-9_-]+$/, {
-    error: 'Coupon code may contain only A-Z a-z 0-9 _ - (case-sensitive, no spaces)',
-  });
 
 export const OrderTypeSchema = z.enum(ORDER_TYPES);
 export const ConsumptionTypeSchema = z.enum(['subscription', 'payg']);
@@ -227,45 +213,3 @@ export type OrderCreationInput = z.infer<typeof OrderCreationSchema>;
 export type BillInput = z.infer<typeof BillSchema>;
 export type RedeemCouponCodeInput = z.infer<typeof RedeemCouponCodeSchema>;
 export type ReturnEventInput = z.infer<typeof ReturnEventSchema>;
-
-// ---- parsing -----------------------------------------------------------------
-
-export interface FieldError {
-  /** Dotted path, e.g. "billingAddress.postalCode"; "" for the whole input. */
-  path: string;
-  message: string;
-}
-
-export type ParseResult<T> =
-  { ok: true; value: T } | { ok: false; errors: FieldError[]; message: string };
-
-/**
- * Parses untrusted input. A missing field reads "Required"; every error names its
- * field: "billingAddress.postalCode: Required".
- */
-export function parseInput<S extends z.ZodType>(
-  schema: S,
-  value: unknown,
-): ParseResult<z.output<S>> {
-  const result = schema.safeParse(value);
-  if (result.success) return { ok: true, value: result.data };
-  const errors = result.error.issues.map((issue) => {
-    const path = issue.path.map(String).join('.');
-    const missing = issue.code === 'invalid_type' && valueAt(value, issue.path) === undefined;
-    return { path, message: missing ? 'Required' : issue.message };
-  });
-  return {
-    ok: false,
-    errors,
-    message: errors.map((e) => `${e.path || '(input)'}: ${e.message}`).join('; '),
-  };
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let cur: unknown = root;
-  for (const key of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<PropertyKey, unknown>)[key];
-  }
-  return cur;
-}

@@ -1,9 +1,9 @@
 /**
  * zod schemas for the trial-account upgrade and promo codes (seed 000). Parse
- * with `parseInput` from contracts.ts: errors name each field path.
+ * with `parseInput` (parse.ts): errors name each field path.
  */
 import { z } from 'zod';
-import { AccountIdSchema, CouponCodeSchema } from './contracts';
+import { AccountIdSchema, CouponCodeSchema } from './identifiers';
 
 /** Promo codes (seed 000) follow the coupon-code rule: exact, case-sensitive. */
 export const PromoCodeSchema = CouponCodeSchema;

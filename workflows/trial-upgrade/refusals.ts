@@ -1,6 +1,6 @@
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import type { z } from 'zod';
-import { parseInput } from '../../domain/contracts';
+import { parseInput } from '../../domain/parse';
 import type { UpgradeRefusalCode } from './messages';
 
 /** A business refusal: non-retryable, typed, with details a client can read. */

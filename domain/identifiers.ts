@@ -1,0 +1,32 @@
+/**
+ * Identifier and coupon-code schemas: the primitives every contract builds on, in
+ * a module of their own so that a workflow that needs only these (the trial
+ * upgrade) does not build all of contracts.ts in each run.
+ */
+import { z } from 'zod';
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+const idSchema = (what: string) =>
+  z.string().regex(ID, {
+    error: `${what} must be 1-64 characters of A-Z a-z 0-9 _ - (starting alphanumeric)`,
+  });
+
+export const AccountIdSchema = idSchema('Account id');
+export const OrderIdSchema = idSchema('Order id');
+export const BillIdSchema = idSchema('Bill id');
+export const CouponIdSchema = idSchema('Coupon id');
+export const OrganizationIdSchema = idSchema('Organization id');
+export const ShareIdSchema = idSchema('Share id');
+
+/**
+ * seed 002 §Getting coupons: a coupon code is an exact, case-sensitive string.
+ * It is NOT trimmed or case-folded (that would redeem a different code); instead
+ * whitespace and control characters are rejected outright. 1-64 of [A-Za-z0-9_-].
+ */
+export const CouponCodeSchema = z
+  .string()
+  .min(1, { error: 'Coupon code is required' })
+  .max(64, { error: 'Coupon code is at most 64 characters' })
+  .regex(/^[A-Za-z0-9_-]+$/, {
+    error: 'Coupon code may contain only A-Z a-z 0-9 _ - (case-sensitive, no spaces)',
+  });
