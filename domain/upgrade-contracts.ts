@@ -47,9 +47,13 @@ function luhn(digits: string): boolean {
   return sum % 10 === 0;
 }
 
-/** Card expiry against "now" needs a clock: the caller checks it with an instant. */
+/**
+ * A card or PayPal account as entered, before tokenizing (API and client edge only:
+ * no workflow receives it). Strict: an unknown key is refused by name, not dropped.
+ * Card expiry against "now" needs a clock: the caller checks it with an instant.
+ */
 export const PaymentMethodSchema = z.discriminatedUnion('type', [
-  z.object({
+  z.strictObject({
     type: z.literal('card'),
     number: z
       .string()
@@ -60,7 +64,10 @@ export const PaymentMethodSchema = z.discriminatedUnion('type', [
     cvc: z.string().regex(/^\d{3,4}$/, { error: '3 or 4 digits' }),
     holderName: line(100),
   }),
-  z.object({ type: z.literal('paypal'), email: z.email({ error: 'A valid email address' }) }),
+  z.strictObject({
+    type: z.literal('paypal'),
+    email: z.email({ error: 'A valid email address' }),
+  }),
 ]);
 
 export const PromoCodeInputSchema = z.object({

@@ -33,7 +33,7 @@ import {
 } from '../../client/trial-upgrade';
 import { trialUpgradeWorkflowId } from '../../workflows/ids';
 import {
-  BillingAddressSchema,
+  StrictBillingAddressSchema,
   ResendCodeSchema,
   SubmitPhoneSchema,
   SubmitPromoCodeSchema,
@@ -351,7 +351,7 @@ export function trialUpgradeRoutes(server: FastifyInstance, deps: ApiDeps): void
         tags,
         summary: 'Step 5: a billing address, or { "sameAsCompany": true }',
         params: AccountParamsSchema,
-        body: BillingAddressSchema,
+        body: StrictBillingAddressSchema,
         response: { 200: StepResultSchema },
       },
     },

@@ -30,23 +30,34 @@ export const VerifyCodeSchema = z.strictObject({
 export const CompanyAddressSchema = AddressSchema;
 
 /** seed 000 step 5: a billing address, or "Same as Company Address". */
-export const BillingAddressSchema = z
-  .strictObject({
-    sameAsCompany: z.boolean().default(false),
-    address: AddressSchema.optional(),
-  })
-  .superRefine((b, ctx) => {
-    if (!b.sameAsCompany && b.address === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'Required', path: ['address'] });
-    }
-    if (b.sameAsCompany && b.address !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'Give an address or sameAsCompany: true, not both',
-        path: ['address'],
-      });
-    }
-  });
+const billingAddressOf = <A extends z.ZodType<z.output<typeof AddressSchema>>>(address: A) =>
+  z
+    .strictObject({
+      sameAsCompany: z.boolean().default(false),
+      address: address.optional(),
+    })
+    .superRefine((b, ctx) => {
+      if (!b.sameAsCompany && b.address === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'Required', path: ['address'] });
+      }
+      if (b.sameAsCompany && b.address !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'Give an address or sameAsCompany: true, not both',
+          path: ['address'],
+        });
+      }
+    });
+
+/**
+ * What the workflow's update accepts. Its address drops unknown keys rather than
+ * refusing them: the handler parses again on replay, so refusing now what earlier
+ * runs accepted would fail their replay.
+ */
+export const BillingAddressSchema = billingAddressOf(AddressSchema);
+
+/** The API's body (api/routes/trial-upgrade.ts): an unknown key anywhere is refused, by name. */
+export const StrictBillingAddressSchema = billingAddressOf(z.strictObject(AddressSchema.shape));
 
 const TokenSchema = z.string().regex(/^tok_[A-Za-z0-9_]{8,200}$/, {
   error: 'A payment gateway token (tok_...); tokenize the card first',
