@@ -9,7 +9,7 @@
  * workflow history: a card is tokenized with the payment gateway (as a payment
  * page would), and a typed verification code is sealed for the worker.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
@@ -47,7 +47,6 @@ import {
   detailsQuery,
   missingStepsQuery,
   progressQuery,
-  promoCodeWorkflowId,
   removePromoCodeUpdate,
   resendCodeUpdate,
   stageQuery,
@@ -429,19 +428,39 @@ export function getUpgradeProgress(
 // ---- Add Funds > Promo Code (upgraded accounts) -------------------------------------------
 
 /**
+ * The redemption workflow's id, `promo-code/<accountId>/<digest>`: the code itself
+ * never appears in it. Workflow ids are shown in the Web UI, in visibility queries and
+ * in logs, and the redemption's operation key is derived from the id. The digest is
+ * keyed with a sub-key of VERIFICATION_SEAL_KEY, which every client of the engine
+ * already shares: the same code gets the same id from every client, and a guessed
+ * code cannot be checked against an id without the key.
+ */
+export function promoCodeWorkflowId(
+  ctx: UpgradeClientContext,
+  accountId: string,
+  code: string,
+): string {
+  const sealKey = ctx.verificationSealKey ?? upgradeSettingsFromEnv().verificationSealKey;
+  const idKey = createHash('sha256').update(`promo-code-workflow-id:${sealKey}`).digest();
+  const digest = createHmac('sha256', idKey).update(code).digest('hex').slice(0, 32);
+  return `promo-code/${accountId}/${digest}`;
+}
+
+/**
  * Redeems a promo code on an upgraded account for its credit, through the
- * workflow `promo-code/<accountId>/<code>`: the same request twice redeems once
- * and returns the same result. A trial account is refused (`account_is_trial`);
- * unknown, expired or used codes are refused with their reason.
+ * workflow `promo-code/<accountId>/<digest of the code>` (promoCodeWorkflowId): the
+ * same request twice redeems once and returns the same result. A trial account is
+ * refused (`account_is_trial`); unknown, expired or used codes are refused with
+ * their reason.
  */
 export async function addFundsWithPromoCode(
-  ctx: EngineClientContext,
+  ctx: UpgradeClientContext,
   input: { accountId: string; code: string },
 ): Promise<PromoCodeRedemptionResult> {
   checkAccountId(input.accountId);
   const code = parseInput(PromoCodeSchema, input.code);
   if (!code.ok) throw invalid(code.errors.map((e) => ({ ...e, path: 'code' })));
-  const workflowId = promoCodeWorkflowId(input.accountId, code.value);
+  const workflowId = promoCodeWorkflowId(ctx, input.accountId, code.value);
   let handle: WorkflowHandle<typeof promoCodeRedemption>;
   try {
     handle = await ctx.client.workflow.start<typeof promoCodeRedemption>('promoCodeRedemption', {

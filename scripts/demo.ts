@@ -26,6 +26,7 @@ import {
   addFundsWithPromoCode,
   confirmUpgrade,
   createTrialAccount,
+  promoCodeWorkflowId,
   submitBillingAddress,
   submitCompanyAddress,
   submitPaymentMethod,
@@ -35,7 +36,6 @@ import {
   type EngineClientContext,
 } from '../client/trial-upgrade';
 import { Dec } from '../domain/money';
-import { promoCodeWorkflowId } from '../workflows/trial-upgrade/messages';
 import { billWorkflowId, orderWorkflowId, trialUpgradeWorkflowId } from '../workflows/ids';
 import { ConfigError } from '../worker/config';
 import { connectDemoEngine, type DemoEngine } from './demo/engine';
@@ -158,7 +158,7 @@ async function redeemCoupons(
     if (!redeemed.couponId) throw new Error(`code ${codes[key]} granted no coupon`);
     couponIds[key] = redeemed.couponId;
     say(`${codes[key]} → coupon ${redeemed.couponId}`);
-    link('redemption', engine.link(promoCodeWorkflowId(ids.accountId, codes[key])));
+    link('redemption', engine.link(promoCodeWorkflowId(engine.ctx, ids.accountId, codes[key])));
   }
   return couponIds;
 }

@@ -2,7 +2,8 @@
  * Accounts, promo codes and their redemptions: Billing > Add Funds > Promo Code
  * on an upgraded account (seed 000; a coupon code grants its coupon the same
  * way), the account's balances, and the codes it redeemed. Redemption goes
- * through the `promo-code/<accountId>/<code>` workflow, so it happens once.
+ * through the `promo-code/<accountId>/<digest>` workflow (client/trial-upgrade.ts
+ * `promoCodeWorkflowId`), so it happens once.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';

@@ -11,6 +11,7 @@ import {
   confirmUpgrade,
   createTrialAccount,
   getUpgradeDetails,
+  promoCodeWorkflowId,
   submitBillingAddress,
   submitCompanyAddress,
   submitPaymentMethod,
@@ -21,7 +22,6 @@ import {
 } from '../../client/trial-upgrade';
 import { createTestEngine, type TestEngine } from '../support/integration';
 import { recordHistory } from '../support/replay';
-import { promoCodeWorkflowId } from '../../workflows/trial-upgrade/messages';
 import { trialUpgradeWorkflowId } from '../../workflows/ids';
 import { createCouponCode, createFundsCode } from '../support/ledger-fixtures';
 
@@ -244,15 +244,30 @@ describe('Add Funds > Promo Code on an upgraded account', () => {
     expect(first).toMatchObject({ accountId, code: 'ADDFUNDS30', grant: 'funds' });
     expect(Number(first.fundsAdded)).toBe(30);
     expect(second).toEqual(first);
+    // The code is in no workflow id (nor in the operation key derived from it).
+    const workflowId = promoCodeWorkflowId(engine, accountId, 'ADDFUNDS30');
+    expect(workflowId).toMatch(new RegExp(`^promo-code/${accountId}/[0-9a-f]{32}$`));
+    expect(
+      promoCodeWorkflowId(
+        { ...engine, verificationSealKey: 'another key' },
+        accountId,
+        'ADDFUNDS30',
+      ),
+    ).not.toBe(workflowId);
+    const operations = await engine.db.operation.findMany({
+      where: { key: { startsWith: `${workflowId}:` } },
+    });
+    expect(operations).toHaveLength(1);
+    expect(await engine.db.operation.count({ where: { key: { contains: 'ADDFUNDS30' } } })).toBe(0);
     const metadata = await engine.client.workflow
-      .getHandle(promoCodeWorkflowId(accountId, 'ADDFUNDS30'))
+      .getHandle(promoCodeWorkflowId(engine, accountId, 'ADDFUNDS30'))
       .query<{ currentDetails?: string }>('__temporal_workflow_metadata');
     expect(metadata.currentDetails).toBe(
       `Done: ${first.fundsAdded} added to account ${accountId}.`,
     );
     await recordHistory(
       engine.client,
-      promoCodeWorkflowId(accountId, 'ADDFUNDS30'),
+      promoCodeWorkflowId(engine, accountId, 'ADDFUNDS30'),
       'promo-code-redemption-add-funds',
     );
     expect(await funds(accountId)).toBe(30);

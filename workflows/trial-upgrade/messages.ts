@@ -199,9 +199,6 @@ export interface PromoCodeRedemptionResult {
   fundsBalance: string;
 }
 
-export const promoCodeWorkflowId = (accountId: string, code: string): string =>
-  `promo-code/${accountId}/${code}`;
-
 /** Refusal types the upgrade's updates use (ApplicationFailure.type). */
 export type UpgradeRefusalCode =
   | 'invalid_input'

@@ -22,7 +22,7 @@ const { redeemCode } = proxyActivities<LedgerCodeActivities>({
 
 /**
  * Billing > Add Funds > Promo Code on an upgraded account (seed 000): redeems the
- * code for its credit. Id `promo-code/<accountId>/<code>`, so the same request
+ * code for its credit. Id `promo-code/<accountId>/<digest of the code>`, so the same request
  * twice redeems once. A trial account is refused (`account_is_trial`): it enters
  * its promo code in the upgrade instead. Refusals fail the workflow with their
  * reason as the failure type.
