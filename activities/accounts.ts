@@ -4,7 +4,7 @@ import type { UpgradePolicy } from '../workflows/trial-upgrade/policy';
 import { upgradeSettingsFromEnv, type UpgradeSettings } from '../worker/config';
 import { z } from 'zod';
 import { sqlSession, type Database } from './database';
-import { Prisma, type Account as AccountRow } from '../generated/prisma/client';
+import { Prisma } from '../generated/prisma/client';
 import { createPaymentActivities, createPaymentGateway, type PaymentGateway } from './payment';
 import {
   createVerificationActivities,
@@ -59,6 +59,9 @@ const AccountRowSchema = z.object({
   automaticRechargeEnabled: z.boolean(),
 });
 
+/** The same columns in SQL, for the statements that return an account's view. */
+const ACCOUNT_ROW_COLUMNS = `"id", "status", "fundsBalance"::text, "automaticRechargeEnabled"`;
+
 const UpgradedRowSchema = AccountRowSchema.extend({ upgradedAt: z.date().nullable() });
 
 const view = (account: {
@@ -84,11 +87,11 @@ export function createAccountActivities(db: Database, options?: AccountActivityO
            INSERT INTO "Account" ("id", "displayName", "email", "currency", "status", "updatedAt")
            VALUES ($1, $2, $3, $4, 'trial', now() AT TIME ZONE 'UTC')
            ON CONFLICT ("id") DO NOTHING
-           RETURNING "id", "status", "fundsBalance"::text, "automaticRechargeEnabled"
+           RETURNING ${ACCOUNT_ROW_COLUMNS}
          )
          SELECT * FROM created
          UNION ALL
-         SELECT "id", "status", "fundsBalance"::text, "automaticRechargeEnabled" FROM "Account"
+         SELECT ${ACCOUNT_ROW_COLUMNS} FROM "Account"
          WHERE "id" = $1 AND NOT EXISTS (SELECT 1 FROM created)`,
         [input.accountId, input.displayName, input.email, input.currency],
       );
@@ -145,8 +148,7 @@ export function createAccountActivities(db: Database, options?: AccountActivityO
            "updatedAt" = now() AT TIME ZONE 'UTC'
          WHERE "id" = $1 AND "status" = 'trial'
            AND EXISTS (SELECT 1 FROM "PaymentMethod" WHERE "id" = $7 AND "accountId" = $1)
-         RETURNING "id", "status", "fundsBalance"::text, "automaticRechargeEnabled",
-           ("upgradedAt" AT TIME ZONE 'UTC') AS "upgradedAt"`,
+         RETURNING ${ACCOUNT_ROW_COLUMNS}, ("upgradedAt" AT TIME ZONE 'UTC') AS "upgradedAt"`,
         [
           input.accountId,
           input.at,
@@ -197,9 +199,7 @@ export function createAccountActivities(db: Database, options?: AccountActivityO
 /** The upgrade as committed; refuses to report success unless automatic recharge is off. */
 function completedUpgrade(
   accountId: string,
-  after:
-    | Pick<AccountRow, 'id' | 'status' | 'fundsBalance' | 'automaticRechargeEnabled' | 'upgradedAt'>
-    | z.infer<typeof UpgradedRowSchema>,
+  after: Parameters<typeof view>[0] & { upgradedAt: Date | null },
 ): CompletedUpgrade {
   if (after.status !== 'upgraded' || after.automaticRechargeEnabled || !after.upgradedAt) {
     throw ApplicationFailure.nonRetryable(

@@ -13,30 +13,21 @@ import type * as Order from './order/workflow';
 import type * as PromoCode from './trial-upgrade/promo-code';
 import type * as TrialUpgrade from './trial-upgrade/workflow';
 
-export function trialUpgrade(
-  ...args: Parameters<typeof TrialUpgrade.trialUpgrade>
-): ReturnType<typeof TrialUpgrade.trialUpgrade> {
-  return (require('./trial-upgrade/workflow') as typeof TrialUpgrade).trialUpgrade(...args);
+/** The workflow `load` returns, loaded by the call (a module loads once per run). */
+function loadedOnCall<W extends (...args: never[]) => Promise<unknown>>(load: () => W): W {
+  return ((...args: Parameters<W>) => load()(...args)) as W;
 }
 
-export function promoCodeRedemption(
-  ...args: Parameters<typeof PromoCode.promoCodeRedemption>
-): ReturnType<typeof PromoCode.promoCodeRedemption> {
-  return (require('./trial-upgrade/promo-code') as typeof PromoCode).promoCodeRedemption(...args);
-}
-
-export function order(...args: Parameters<typeof Order.order>): ReturnType<typeof Order.order> {
-  return (require('./order/workflow') as typeof Order).order(...args);
-}
-
-export function payAsYouGoBill(
-  ...args: Parameters<typeof Bill.payAsYouGoBill>
-): ReturnType<typeof Bill.payAsYouGoBill> {
-  return (require('./bill/workflow') as typeof Bill).payAsYouGoBill(...args);
-}
-
-export function couponExpirySweep(
-  ...args: Parameters<typeof CouponExpiry.couponExpirySweep>
-): ReturnType<typeof CouponExpiry.couponExpirySweep> {
-  return (require('./coupon-expiry/workflow') as typeof CouponExpiry).couponExpirySweep(...args);
-}
+export const trialUpgrade = loadedOnCall(
+  () => (require('./trial-upgrade/workflow') as typeof TrialUpgrade).trialUpgrade,
+);
+export const promoCodeRedemption = loadedOnCall(
+  () => (require('./trial-upgrade/promo-code') as typeof PromoCode).promoCodeRedemption,
+);
+export const order = loadedOnCall(() => (require('./order/workflow') as typeof Order).order);
+export const payAsYouGoBill = loadedOnCall(
+  () => (require('./bill/workflow') as typeof Bill).payAsYouGoBill,
+);
+export const couponExpirySweep = loadedOnCall(
+  () => (require('./coupon-expiry/workflow') as typeof CouponExpiry).couponExpirySweep,
+);

@@ -97,17 +97,8 @@ const PaymentMethodRowSchema = z.object({
   label: z.string().nullable(),
 });
 
-function toView(row: {
-  id: string;
-  accountId: string;
-  type: string;
-  token: string;
-  brand: string | null;
-  last4: string | null;
-  expMonth: number | null;
-  expYear: number | null;
-  label: string | null;
-}): PaymentMethodView {
+/** A PaymentMethod row (Prisma's or a raw statement's) as the activities answer it. */
+function toView(row: z.infer<typeof PaymentMethodRowSchema>): PaymentMethodView {
   return {
     paymentMethodId: row.id,
     accountId: row.accountId,

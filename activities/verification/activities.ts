@@ -51,19 +51,14 @@ export interface CheckVerificationCodeInput {
   operationKey: string;
 }
 
-export type CodeCheckOutcome = 'verified' | 'wrong_code' | 'expired' | 'no_attempts_left';
-
-export interface CodeCheckResult {
-  outcome: CodeCheckOutcome;
-  attemptsLeft: number;
-  verifiedAt: string | null;
-}
-
 const CodeCheckResultSchema = z.object({
   outcome: z.enum(['verified', 'wrong_code', 'expired', 'no_attempts_left']),
   attemptsLeft: z.number().int(),
   verifiedAt: z.string().nullable(),
 });
+/** A check's answer; stored with its operation key, so a retry gives the same one. */
+export type CodeCheckResult = z.infer<typeof CodeCheckResultSchema>;
+export type CodeCheckOutcome = CodeCheckResult['outcome'];
 /** This key's stored answer, and the fingerprint of the check that stored it. */
 const StoredCheckSchema = z.object({ requestHash: z.string(), result: CodeCheckResultSchema });
 const ChallengeRowSchema = z.object({

@@ -20,7 +20,8 @@ export function createDevOutboxSender(db: Database): VerificationSender {
         `INSERT INTO "DevOutboxMessage" ("phoneE164", "channel", "body") VALUES ($1, $2, $3) RETURNING "id"`,
         [phoneE164, channel, message],
       );
-      return { providerMessageId: `dev-${String(row?.id)}` };
+      if (!row) throw new Error('the dev outbox insert returned no row');
+      return { providerMessageId: `dev-${String(row.id)}` };
     },
   };
 }
