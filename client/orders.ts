@@ -53,6 +53,7 @@ import {
   OrderIdKey,
 } from '../workflows/search-attributes';
 import type { EngineClientContext } from './trial-upgrade';
+import { workflowReach } from './unreachable-workflow';
 
 export type { OrderResult, OrderStage, OrderState, PaymentOutcome };
 
@@ -343,7 +344,7 @@ function sendPayment(
         ...options,
       });
     } catch (err) {
-      throw (await closedOrderRefusal(handle, input.orderId, err)) ?? err;
+      throw (await closedOrderRefusal(ctx, input.orderId, err)) ?? err;
     }
   });
 }
@@ -354,15 +355,16 @@ function sendPayment(
  * workflow's own validator would have: `order_closed`, naming the stage.
  */
 async function closedOrderRefusal(
-  handle: WorkflowHandle<typeof order>,
+  ctx: EngineClientContext,
   orderId: string,
   err: unknown,
 ): Promise<OrderRefusal | null> {
   if (!(err instanceof WorkflowNotFoundError)) return null;
-  const described = await handle.describe().catch(() => null);
-  if (!described || described.status.name === 'RUNNING') return null;
-  const stage = described.typedSearchAttributes.get(BillingStageKey) ?? described.status.name;
-  return new OrderRefusal('order_closed', `order ${orderId} is ${stage}`, { stage });
+  const reach = await workflowReach(ctx.client, orderWorkflowId(orderId));
+  if (reach.kind !== 'ended') return null;
+  return new OrderRefusal('order_closed', `order ${orderId} is ${reach.stage}`, {
+    stage: reach.stage,
+  });
 }
 
 /** Cancels an unpaid order (its coupon is released); refused once paid (`order_already_paid`). */

@@ -8,6 +8,7 @@ import { BillRefusal } from '../../client/bills';
 import { CouponRefusal } from '../../client/coupons';
 import type { EngineClientContext } from '../../client/trial-upgrade';
 import { OrderRefusal, toOrderRefusal } from '../../client/orders';
+import { workflowReach } from '../../client/unreachable-workflow';
 import { ApiProblem, statusOfRefusal } from '../problems';
 
 /** Refusals that mean "not now, in this state": the request was fine, the workflow is elsewhere. */
@@ -51,18 +52,15 @@ export async function refusalsAsProblems<T>(
     return await run();
   } catch (err) {
     if (err instanceof WorkflowNotFoundError && workflow) {
-      const described = await workflow.engine.client.workflow
-        .getHandle(workflow.workflowId)
-        .describe()
-        .catch(() => null);
-      if (described) {
-        throw new ApiProblem(
-          409,
-          workflow.closedCode,
-          `The ${workflow.subject} has ended (${described.status.name}); nothing was done`,
-        );
+      const reach = await workflowReach(workflow.engine.client, workflow.workflowId);
+      if (reach.kind === 'never_started') {
+        throw new ApiProblem(404, 'not_found', `No ${workflow.subject}`);
       }
-      throw new ApiProblem(404, 'not_found', `No ${workflow.subject}`);
+      throw new ApiProblem(
+        409,
+        workflow.closedCode,
+        `The ${workflow.subject} has ended (${reach.kind === 'ended' ? reach.status : 'RUNNING'}); nothing was done`,
+      );
     }
     const refused: OrderRefusal | BillRefusal | CouponRefusal | null =
       err instanceof BillRefusal || err instanceof CouponRefusal ? err : toOrderRefusal(err);

@@ -31,6 +31,7 @@ import {
   verifyCode,
   type TrialUpgradeStage,
 } from '../../client/trial-upgrade';
+import { workflowReach } from '../../client/unreachable-workflow';
 import { trialUpgradeWorkflowId } from '../../workflows/ids';
 import {
   StrictBillingAddressSchema,
@@ -199,21 +200,18 @@ async function upgradeCall<T>(deps: ApiDeps, accountId: string, run: () => Promi
     return await run();
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw toRefusal(err) ?? err;
-    const described = await deps.engine.client.workflow
-      .getHandle(trialUpgradeWorkflowId(accountId))
-      .describe()
-      .catch(() => null);
-    if (described) {
+    const reach = await workflowReach(deps.engine.client, trialUpgradeWorkflowId(accountId));
+    if (reach.kind === 'never_started') {
       throw new ApiProblem(
-        409,
-        'upgrade_closed',
-        `The upgrade of ${accountId} has ended (${described.status.name})`,
+        404,
+        'trial_upgrade_not_found',
+        `No trial upgrade for account ${accountId}`,
       );
     }
     throw new ApiProblem(
-      404,
-      'trial_upgrade_not_found',
-      `No trial upgrade for account ${accountId}`,
+      409,
+      'upgrade_closed',
+      `The upgrade of ${accountId} has ended (${reach.kind === 'ended' ? reach.status : 'RUNNING'})`,
     );
   }
 }

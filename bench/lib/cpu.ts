@@ -20,6 +20,12 @@ function processTicks(pid: string): { ppid: string; ticks: number } | null {
   }
 }
 
+/** CPU ms used so far by one process (all its threads), or null where /proc is not available. */
+export function processCpuMs(pid: number): number | null {
+  const p = processTicks(String(pid));
+  return p === null ? null : (p.ticks * 1000) / TICKS_PER_SECOND;
+}
+
 /** CPU ms used so far by the server whose data directory this is (postmaster + children). */
 export function postgresCpuMs(dataDir: string): number | null {
   let postmaster: string;

@@ -261,7 +261,9 @@ export async function trialUpgrade(input: TrialUpgradeInput): Promise<TrialUpgra
 
   /** Runs one step at a time, after the account is recorded; every step resets the idle timer. */
   const step = async <T>(guard: () => void, fn: () => Promise<T>): Promise<T> => {
-    await condition(() => phase !== 'recording');
+    // Only a step sent while the account is being recorded waits: a condition that is
+    // already true would still cost the activation a promise and another pass.
+    if (phase === 'recording') await condition(() => phase !== 'recording');
     // Several waiting steps can be released by the same activation: re-check before taking the turn.
     while (busy) await condition(() => !busy);
     guardOpen();
