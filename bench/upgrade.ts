@@ -2,7 +2,10 @@
  * Issue 10, step latency and memory: each trial-upgrade Update round trip
  * (client call to result, through the worker and its activities), against an
  * Update that does nothing on a bare workflow, side by side on one dev server;
- * then the worker's resident memory with 1000 upgrades open.
+ * then the worker's resident memory with 1000 upgrades open. The workers run in a
+ * process of their own (bench/lib/bench-workers.ts), as deployed: the bench's
+ * client (a signup service's calls, the card's tokenizing, reading each code from
+ * the outbox) does not share their event loop.
  *
  * Beside the target's baseline, two floors: a bare Update whose handler awaits
  * one no-op local activity, the floor of a step that writes (the SDK's own cost
@@ -18,7 +21,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import {
   confirmUpgrade,
   createTrialAccount,
@@ -30,12 +32,12 @@ import {
   type UpgradeClientContext,
 } from '../client/trial-upgrade';
 import { startTemporalDevServer } from '../scripts/lib/temporal-dev-server';
-import { createBillingWorker } from '../worker/worker';
 import { startBenchDatabase } from './lib/database';
 import { percentile, printTable, round, runConcurrently, saveRun, type Row } from './lib/report';
 import { trialUpgradeWorkflowId } from '../workflows/ids';
 import { profileHistory } from '../test/support/history';
 import { historyTimeline } from './lib/history';
+import { startBenchWorkers } from './lib/bench-workers';
 import { postgresCpuMs, processCpuMs } from './lib/cpu';
 import {
   bareUpdates,
@@ -77,43 +79,37 @@ async function main(): Promise<void> {
       dbFile: null,
     }),
   ]);
-  const nativeConnection = await NativeConnection.connect({ address: temporal.address });
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection });
   const taskQueue = `bench-${randomUUID()}`;
-  const engineWorker = await createBillingWorker({
-    connection: nativeConnection,
-    namespace: 'default',
+  const workers = await startBenchWorkers({
+    temporalAddress: temporal.address,
+    databaseUrl: bench.url,
     taskQueue,
-    db: bench.db,
     ...(process.env.WORKER_MAX_CACHED_WORKFLOWS
       ? { maxCachedWorkflows: Number(process.env.WORKER_MAX_CACHED_WORKFLOWS) }
       : {}),
   });
   const bareQueue = `${taskQueue}-bare`;
-  const bareWorker = await Worker.create({
-    connection: nativeConnection,
-    taskQueue: bareQueue,
-    workflowsPath: require.resolve('./workflows/bare'),
-    activities: { noop: async () => undefined },
-  });
   const ctx: UpgradeClientContext = { client, taskQueue };
   const rows: Row[] = [];
   const memory: Row[] = [];
   const profile: Row[] = [];
   const timeline: Row[] = [];
   const cpu: Row[] = [];
-  /** CPU ms so far of this process (worker and client), the Temporal server and PostgreSQL. */
+  /** CPU ms so far of the workers' process, this one (the client), the Temporal server and PostgreSQL. */
   const cpuNow = () => {
     const own = process.cpuUsage();
     return {
-      worker: (own.user + own.system) / 1000,
+      worker: processCpuMs(workers.pid),
+      client: (own.user + own.system) / 1000,
       server: temporal.process.pid === undefined ? null : processCpuMs(temporal.process.pid),
       postgres: postgresCpuMs(bench.dataDir),
     };
   };
   type CpuTotals = {
-    worker: number;
+    worker: number | null;
+    client: number;
     server: number | null;
     postgres: number | null;
     updates: number;
@@ -124,11 +120,18 @@ async function main(): Promise<void> {
     const t0 = cpuNow();
     await work();
     const t1 = cpuNow();
-    const sum = cpuTotals.get(side) ?? { worker: 0, server: 0, postgres: 0, updates: 0 };
+    const sum = cpuTotals.get(side) ?? {
+      worker: 0,
+      client: 0,
+      server: 0,
+      postgres: 0,
+      updates: 0,
+    };
     const add = (a: number | null, b: number | null, c: number | null) =>
       a === null || b === null || c === null ? null : a + c - b;
     cpuTotals.set(side, {
-      worker: sum.worker + t1.worker - t0.worker,
+      worker: add(sum.worker, t0.worker, t1.worker),
+      client: sum.client + t1.client - t0.client,
       server: add(sum.server, t0.server, t1.server),
       postgres: add(sum.postgres, t0.postgres, t1.postgres),
       updates: sum.updates + updates,
@@ -143,170 +146,155 @@ async function main(): Promise<void> {
     return (/code is ([\d ]+)\./.exec(message.body)?.[1] ?? '').replace(/ /g, '');
   };
 
-  await Promise.all([
-    engineWorker.runUntil(async () => {
-      await bareWorker.runUntil(async () => {
-        // --- step latency ------------------------------------------------------
-        const latencies = new Map<string, number[]>(STEPS.map((s) => [s, []]));
-        const timed = async <T>(
-          step: (typeof STEPS)[number],
-          call: () => Promise<T>,
-        ): Promise<T> => {
-          const t0 = performance.now();
-          const result = await call();
-          latencies.get(step)?.push(performance.now() - t0);
-          return result;
-        };
-        let probeAccount = '';
-        let accountCount = 0;
-        const runEngine = () =>
-          withCpu('engine upgrade steps (start and end included)', ACCOUNTS * STEPS.length, () =>
-            runEngineRound(),
-          );
-        const runEngineRound = async () => {
-          await runConcurrently(ACCOUNTS, CONCURRENCY, async () => {
-            const i = accountCount++;
-            const { accountId } = await createTrialAccount(ctx, {
-              displayName: `bench ${i}`,
-              email: `b${i}@example.test`,
-            });
-            const phone = `+81901${String(i).padStart(7, '0')}`;
-            await timed('submitPhone', () =>
-              submitPhone(ctx, { accountId, phone, channel: 'sms' }),
-            );
-            const code = await readCode(phone);
-            await timed('verifyCode', () => verifyCode(ctx, { accountId, code }));
-            await timed('companyAddress', () =>
-              submitCompanyAddress(ctx, { accountId, address: ADDRESS }),
-            );
-            await timed('billingAddress', () =>
-              submitBillingAddress(ctx, { accountId, sameAsCompany: true }),
-            );
-            await timed('paymentMethod', () =>
-              submitPaymentMethod(ctx, { accountId, method: CARD }),
-            );
-            await timed('confirm', () => confirmUpgrade(ctx, { accountId }));
-            if (i === 0) probeAccount = accountId;
-          });
-        };
-
-        const bareCount = ACCOUNTS * STEPS.length;
-        const bareLatencies: number[] = [];
-        const bareLocalLatencies: number[] = [];
-        const bareStageLatencies: number[] = [];
-        const bareHandles = await Promise.all(
-          Array.from({ length: CONCURRENCY }, (_, i) =>
-            client.workflow.start(bareUpdates, {
-              taskQueue: bareQueue,
-              workflowId: `bare-${taskQueue}-${i}`,
-            }),
-          ),
-        );
-        // Warm, like the engine's upgrades, whose first task ends before their first step.
-        await Promise.all(bareHandles.map((h) => h.executeUpdate(noopUpdate, { args: ['warm'] })));
-        const runBareUpdates = async (update: typeof noopUpdate, into: number[]) => {
-          const bare = await runConcurrently(
-            bareCount,
-            CONCURRENCY,
-            (i) =>
-              bareHandles[i % CONCURRENCY]?.executeUpdate(update, { args: ['x'] }) ??
-              Promise.resolve(),
-          );
-          into.push(...bare.latencies);
-        };
-        const runBare = async () => {
-          await withCpu('bare no-op update', bareCount, () =>
-            runBareUpdates(noopUpdate, bareLatencies),
-          );
-          await withCpu('bare update with a no-op local activity', bareCount, () =>
-            runBareUpdates(noopLocalActivityUpdate, bareLocalLatencies),
-          );
-          await withCpu('bare update with a local activity and a stage upsert', bareCount, () =>
-            runBareUpdates(noopStageUpdate, bareStageLatencies),
-          );
-        };
-        // Rounds alternate which side runs first, so drift of the shared machine does not
-        // favour one side; every round's samples are pooled (ROUNDS x ACCOUNTS per step).
-        for (let r = 1; r <= ROUNDS; r++) {
-          if (r % 2 === 1) {
-            await runEngine();
-            await runBare();
-          } else {
-            await runBare();
-            await runEngine();
-          }
-        }
-        const probeHistory = await client.workflow
-          .getHandle(trialUpgradeWorkflowId(probeAccount))
-          .fetchHistory();
-        profile.push({ workflow: 'engine upgrade', ...profileHistory(probeHistory) });
-        timeline.push(...historyTimeline(probeHistory));
-        await Promise.all(bareHandles.map((h) => h.signal(finishSignal)));
-        const bareHistory = await bareHandles[0]?.fetchHistory();
-        if (bareHistory) profile.push({ workflow: 'bare updates', ...profileHistory(bareHistory) });
-        const bareP99 = percentile(bareLatencies, 99);
-        const floorP99 = percentile(bareStageLatencies, 99);
-        const row = (update: string, values: number[], target: string): Row => {
-          const p99 = percentile(values, 99);
-          return {
-            update,
-            n: values.length,
-            'p50 ms': round(percentile(values, 50), 2),
-            'p99 ms': round(p99, 2),
-            'p99 / bare p99': round(p99 / bareP99, 2),
-            'p99 / step floor p99': round(p99 / floorP99, 2),
-            target,
-          };
-        };
-        rows.push(row('bare noop (baseline)', bareLatencies, '-'));
-        rows.push(row('bare + no-op local activity', bareLocalLatencies, '-'));
-        rows.push(row('bare + local activity + stage (step floor)', bareStageLatencies, '-'));
-        for (const step of STEPS) rows.push(row(step, latencies.get(step) ?? [], '<= 2'));
-        for (const [side, t] of cpuTotals) {
-          // A PostgreSQL backend that exits (an idle pooled connection) takes its CPU with it,
-          // so a side that barely touches the database can come out a little below zero.
-          const per = (ms: number | null) =>
-            ms === null ? '-' : round(Math.max(0, ms) / t.updates, 2);
-          cpu.push({
-            side,
-            updates: t.updates,
-            'worker process ms/update': per(t.worker),
-            'temporal server ms/update': per(t.server),
-            'postgres ms/update': per(t.postgres),
-            'total ms/update':
-              t.server === null || t.postgres === null
-                ? '-'
-                : round((t.worker + t.server + Math.max(0, t.postgres)) / t.updates, 2),
-          });
-        }
-
-        // --- memory with OPEN upgrades waiting -----------------------------------
-        global.gc?.();
-        const before = process.memoryUsage().rss;
-        await runConcurrently(OPEN, 50, (i) =>
-          createTrialAccount(ctx, { displayName: `open ${i}`, email: `o${i}@example.test` }),
-        );
-        global.gc?.();
-        const after = process.memoryUsage().rss;
-        memory.push({
-          'open upgrades': OPEN,
-          'rss before MiB': round(before / 2 ** 20),
-          'rss after MiB': round(after / 2 ** 20),
-          'KiB per open workflow': round((after - before) / 1024 / OPEN),
-        });
+  // --- step latency ------------------------------------------------------
+  const latencies = new Map<string, number[]>(STEPS.map((s) => [s, []]));
+  const timed = async <T>(step: (typeof STEPS)[number], call: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    const result = await call();
+    latencies.get(step)?.push(performance.now() - t0);
+    return result;
+  };
+  let probeAccount = '';
+  let accountCount = 0;
+  const runEngine = () =>
+    withCpu('engine upgrade steps (start and end included)', ACCOUNTS * STEPS.length, () =>
+      runEngineRound(),
+    );
+  const runEngineRound = async () => {
+    await runConcurrently(ACCOUNTS, CONCURRENCY, async () => {
+      const i = accountCount++;
+      const { accountId } = await createTrialAccount(ctx, {
+        displayName: `bench ${i}`,
+        email: `b${i}@example.test`,
       });
-    }),
-  ]);
+      const phone = `+81901${String(i).padStart(7, '0')}`;
+      await timed('submitPhone', () => submitPhone(ctx, { accountId, phone, channel: 'sms' }));
+      const code = await readCode(phone);
+      await timed('verifyCode', () => verifyCode(ctx, { accountId, code }));
+      await timed('companyAddress', () =>
+        submitCompanyAddress(ctx, { accountId, address: ADDRESS }),
+      );
+      await timed('billingAddress', () =>
+        submitBillingAddress(ctx, { accountId, sameAsCompany: true }),
+      );
+      await timed('paymentMethod', () => submitPaymentMethod(ctx, { accountId, method: CARD }));
+      await timed('confirm', () => confirmUpgrade(ctx, { accountId }));
+      if (i === 0) probeAccount = accountId;
+    });
+  };
+
+  const bareCount = ACCOUNTS * STEPS.length;
+  const bareLatencies: number[] = [];
+  const bareLocalLatencies: number[] = [];
+  const bareStageLatencies: number[] = [];
+  const bareHandles = await Promise.all(
+    Array.from({ length: CONCURRENCY }, (_, i) =>
+      client.workflow.start(bareUpdates, {
+        taskQueue: bareQueue,
+        workflowId: `bare-${taskQueue}-${i}`,
+      }),
+    ),
+  );
+  // Warm, like the engine's upgrades, whose first task ends before their first step.
+  await Promise.all(bareHandles.map((h) => h.executeUpdate(noopUpdate, { args: ['warm'] })));
+  const runBareUpdates = async (update: typeof noopUpdate, into: number[]) => {
+    const bare = await runConcurrently(
+      bareCount,
+      CONCURRENCY,
+      (i) =>
+        bareHandles[i % CONCURRENCY]?.executeUpdate(update, { args: ['x'] }) ?? Promise.resolve(),
+    );
+    into.push(...bare.latencies);
+  };
+  const runBare = async () => {
+    await withCpu('bare no-op update', bareCount, () => runBareUpdates(noopUpdate, bareLatencies));
+    await withCpu('bare update with a no-op local activity', bareCount, () =>
+      runBareUpdates(noopLocalActivityUpdate, bareLocalLatencies),
+    );
+    await withCpu('bare update with a local activity and a stage upsert', bareCount, () =>
+      runBareUpdates(noopStageUpdate, bareStageLatencies),
+    );
+  };
+  // Rounds alternate which side runs first, so drift of the shared machine does not
+  // favour one side; every round's samples are pooled (ROUNDS x ACCOUNTS per step).
+  for (let r = 1; r <= ROUNDS; r++) {
+    if (r % 2 === 1) {
+      await runEngine();
+      await runBare();
+    } else {
+      await runBare();
+      await runEngine();
+    }
+  }
+  const probeHistory = await client.workflow
+    .getHandle(trialUpgradeWorkflowId(probeAccount))
+    .fetchHistory();
+  profile.push({ workflow: 'engine upgrade', ...profileHistory(probeHistory) });
+  timeline.push(...historyTimeline(probeHistory));
+  await Promise.all(bareHandles.map((h) => h.signal(finishSignal)));
+  const bareHistory = await bareHandles[0]?.fetchHistory();
+  if (bareHistory) profile.push({ workflow: 'bare updates', ...profileHistory(bareHistory) });
+  const bareP99 = percentile(bareLatencies, 99);
+  const floorP99 = percentile(bareStageLatencies, 99);
+  const row = (update: string, values: number[], target: string): Row => {
+    const p99 = percentile(values, 99);
+    return {
+      update,
+      n: values.length,
+      'p50 ms': round(percentile(values, 50), 2),
+      'p99 ms': round(p99, 2),
+      'p99 / bare p99': round(p99 / bareP99, 2),
+      'p99 / step floor p99': round(p99 / floorP99, 2),
+      target,
+    };
+  };
+  rows.push(row('bare noop (baseline)', bareLatencies, '-'));
+  rows.push(row('bare + no-op local activity', bareLocalLatencies, '-'));
+  rows.push(row('bare + local activity + stage (step floor)', bareStageLatencies, '-'));
+  for (const step of STEPS) rows.push(row(step, latencies.get(step) ?? [], '<= 2'));
+  // --- memory with OPEN upgrades waiting -----------------------------------
+  const before = await workers.rss();
+  // Its CPU too: what an upgrade's start (a new workflow, its account recorded) costs,
+  // the share of each engine step above that is not the step's own.
+  await withCpu('upgrade start only (per upgrade, no steps)', OPEN, () =>
+    runConcurrently(OPEN, 50, (i) =>
+      createTrialAccount(ctx, { displayName: `open ${i}`, email: `o${i}@example.test` }),
+    ).then(() => undefined),
+  );
+  const after = await workers.rss();
+  memory.push({
+    'open upgrades': OPEN,
+    'rss before MiB': round(before / 2 ** 20),
+    'rss after MiB': round(after / 2 ** 20),
+    'KiB per open workflow': round((after - before) / 1024 / OPEN),
+  });
+  for (const [side, t] of cpuTotals) {
+    // A PostgreSQL backend that exits (an idle pooled connection) takes its CPU with it,
+    // so a side that barely touches the database can come out a little below zero.
+    const per = (ms: number | null) => (ms === null ? '-' : round(Math.max(0, ms) / t.updates, 2));
+    const parts = [t.worker, t.client, t.server, t.postgres];
+    cpu.push({
+      side,
+      'updates (or starts)': t.updates,
+      'worker process ms/update': per(t.worker),
+      'client ms/update': per(t.client),
+      'temporal server ms/update': per(t.server),
+      'postgres ms/update': per(t.postgres),
+      'total ms/update': parts.some((x) => x === null)
+        ? '-'
+        : round(parts.reduce<number>((a, x) => a + Math.max(0, x ?? 0), 0) / t.updates, 2),
+    });
+  }
 
   printTable(
     `Trial-upgrade update round trips (${ROUNDS} rounds of ${ACCOUNTS} accounts, concurrency ${CONCURRENCY})`,
     rows,
   );
+  printTable('CPU per update round trip, by process', cpu);
   printTable(
-    'CPU per update round trip, by process (the worker process also runs the bench client)',
-    cpu,
+    'Worker process memory (the engine and bare workers, and their database pool)',
+    memory,
   );
-  printTable('Worker process memory (worker, client and database pool in one process)', memory);
   printTable(
     'Round trips in one history (the upgrade: every step; bare: its share of updates)',
     profile,
@@ -316,7 +304,7 @@ async function main(): Promise<void> {
     `\nresults appended to ${await saveRun('upgrade', { steps: rows, cpu, memory, profile, timeline })}`,
   );
   await connection.close();
-  await nativeConnection.close();
+  await workers.stop();
   await temporal.stop();
   await bench.stop();
 }

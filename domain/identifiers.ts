@@ -18,15 +18,4 @@ export const CouponIdSchema = idSchema('Coupon id');
 export const OrganizationIdSchema = idSchema('Organization id');
 export const ShareIdSchema = idSchema('Share id');
 
-/**
- * seed 002 §Getting coupons: a coupon code is an exact, case-sensitive string.
- * It is NOT trimmed or case-folded (that would redeem a different code); instead
- * whitespace and control characters are rejected outright. 1-64 of [A-Za-z0-9_-].
- */
-export const CouponCodeSchema = z
-  .string()
-  .min(1, { error: 'Coupon code is required' })
-  .max(64, { error: 'Coupon code is at most 64 characters' })
-  .regex(/^[A-Za-z0-9_-]+$/, {
-    error: 'Coupon code may contain only A-Z a-z 0-9 _ - (case-sensitive, no spaces)',
-  });
+export { CouponCodeSchema } from './coupon-code';

@@ -11,3 +11,4 @@ export * from './returns';
 export * from './limits';
 export * from './contracts';
 export * from './upgrade-contracts';
+export * from './upgrade-entry';

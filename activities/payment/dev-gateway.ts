@@ -20,7 +20,7 @@
 import { createHash } from 'node:crypto';
 import { parseInput } from '../../domain/contracts';
 import { CURRENCIES, MoneyError, parseAmount } from '../../domain/money';
-import { PaymentMethodSchema } from '../../domain/upgrade-contracts';
+import { PaymentMethodSchema } from '../../domain/upgrade-entry';
 import {
   GatewayUnavailableError,
   InvalidPaymentMethodError,

@@ -6,7 +6,7 @@
  * Production gateways implement this interface and are chosen with PAYMENT_PROVIDER.
  */
 import type { Amount, CurrencyCode } from '../../domain/money';
-import type { PaymentMethodInput } from '../../domain/upgrade-contracts';
+import type { PaymentMethodInput } from '../../domain/upgrade-entry';
 
 /** What a customer types: a card (number, expiry, CVC, holder) or a PayPal account. */
 export type RawPaymentMethod = PaymentMethodInput;

@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AccountIdSchema, AmountSchema, BillIdSchema } from '../../domain/contracts';
-import { PaymentMethodSchema } from '../../domain/upgrade-contracts';
+import { PaymentMethodSchema } from '../../domain/upgrade-entry';
 import {
   adjustBill,
   cancelBillPayment,

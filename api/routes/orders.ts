@@ -16,7 +16,7 @@ import {
   OrderTypeSchema,
   PositiveAmountSchema,
 } from '../../domain/contracts';
-import { PaymentMethodSchema } from '../../domain/upgrade-contracts';
+import { PaymentMethodSchema } from '../../domain/upgrade-entry';
 import {
   cancelOrder,
   createOrder,

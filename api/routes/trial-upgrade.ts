@@ -9,11 +9,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AccountIdSchema, CurrencySchema } from '../../domain/contracts';
-import {
-  AddressSchema,
-  PaymentMethodSchema,
-  VerificationCodeSchema,
-} from '../../domain/upgrade-contracts';
+import { AddressSchema, VerificationCodeSchema } from '../../domain/upgrade-contracts';
+import { PaymentMethodSchema } from '../../domain/upgrade-entry';
 import {
   cancelTrialUpgrade,
   confirmUpgrade,
@@ -34,7 +31,7 @@ import {
 import { workflowReach } from '../../client/unreachable-workflow';
 import { trialUpgradeWorkflowId } from '../../workflows/ids';
 import {
-  StrictBillingAddressSchema,
+  billingAddressSchemaOf,
   ResendCodeSchema,
   SubmitPhoneSchema,
   SubmitPromoCodeSchema,
@@ -46,6 +43,9 @@ import { ApiProblem } from '../problems';
 import type { ApiDeps } from './types';
 
 // ---- schemas ---------------------------------------------------------------------------
+
+/** The billing-address body: an unknown key anywhere, the address's too, is refused by name. */
+const StrictBillingAddressSchema = billingAddressSchemaOf(z.strictObject(AddressSchema.shape));
 
 const STAGES = [
   'recording_account',
