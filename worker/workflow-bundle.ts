@@ -3,9 +3,9 @@
  * bundle alike. In the SDK's reusable V8 context a module is evaluated again for
  * every workflow run unless it is preloaded; preloaded modules are evaluated once
  * per worker thread and shared, frozen, so only code that keeps no state of its own
- * after loading qualifies. What is preloaded, and why zod is not, is in
- * workflows/shared/preloaded-libraries.ts; workflows/index.ts loads each workflow's
- * modules only when that workflow runs.
+ * after loading qualifies. What is preloaded (decimal.js and zod), and how zod is made
+ * to qualify, is in workflows/shared/preloaded-libraries.ts; workflows/index.ts loads
+ * each workflow's modules only when that workflow runs.
  */
 import type { BundleOptions } from '@temporalio/worker';
 
