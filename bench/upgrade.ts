@@ -33,7 +33,15 @@ import {
 } from '../client/trial-upgrade';
 import { startTemporalDevServer } from '../scripts/lib/temporal-dev-server';
 import { startBenchDatabase } from './lib/database';
-import { percentile, printTable, round, runConcurrently, saveRun, type Row } from './lib/report';
+import {
+  bootstrapRatioInterval,
+  percentile,
+  printTable,
+  round,
+  runConcurrently,
+  saveRun,
+  type Row,
+} from './lib/report';
 import { trialUpgradeWorkflowId } from '../workflows/ids';
 import { profileHistory } from '../test/support/history';
 import { historyTimeline } from './lib/history';
@@ -244,6 +252,10 @@ async function main(): Promise<void> {
       'p50 ms': round(percentile(values, 50), 2),
       'p99 ms': round(p99, 2),
       'p99 / bare p99': round(p99 / bareP99, 2),
+      // How far the samples' own noise moves that ratio (bootstrap, 95 %).
+      'its 95 % interval': bootstrapRatioInterval(values, bareLatencies, 99)
+        .map((x) => round(x, 2))
+        .join(' - '),
       'p99 / step floor p99': round(p99 / floorP99, 2),
       target,
     };

@@ -74,3 +74,36 @@ export function median(values: number[]): number {
 }
 
 export const round = (value: number, digits = 1): number => Number(value.toFixed(digits));
+
+/**
+ * A 95 % bootstrap interval of percentile(a, p) / percentile(b, p): both samples are
+ * drawn again with replacement `rounds` times and the ratio's 2.5th and 97.5th
+ * percentiles returned. Tells whether a ratio's distance from a target is more than
+ * the sample's own noise. Seeded, so the same samples give the same interval.
+ */
+export function bootstrapRatioInterval(
+  a: number[],
+  b: number[],
+  p: number,
+  rounds = 1000,
+  seed = 20261201,
+): [number, number] {
+  if (a.length === 0 || b.length === 0) return [0, 0];
+  let state = seed >>> 0;
+  const next = (): number => {
+    // mulberry32
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const resample = (values: number[]): number[] =>
+    values.map(() => values[Math.floor(next() * values.length)] ?? 0);
+  const ratios: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const denominator = percentile(resample(b), p);
+    ratios.push(denominator === 0 ? 0 : percentile(resample(a), p) / denominator);
+  }
+  return [percentile(ratios, 2.5), percentile(ratios, 97.5)];
+}
