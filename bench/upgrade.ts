@@ -124,7 +124,7 @@ async function main(): Promise<void> {
   };
   const cpuTotals = new Map<string, CpuTotals>();
   /** Runs `work` (`updates` round trips) and adds what it cost to `side`'s CPU totals. */
-  const withCpu = async (side: string, updates: number, work: () => Promise<void>) => {
+  const withCpu = async (side: string, updates: number, work: () => Promise<unknown>) => {
     const t0 = cpuNow();
     await work();
     const t1 = cpuNow();
@@ -166,30 +166,27 @@ async function main(): Promise<void> {
   let accountCount = 0;
   const runEngine = () =>
     withCpu('engine upgrade steps (start and end included)', ACCOUNTS * STEPS.length, () =>
-      runEngineRound(),
+      runConcurrently(ACCOUNTS, CONCURRENCY, async () => {
+        const i = accountCount++;
+        const { accountId } = await createTrialAccount(ctx, {
+          displayName: `bench ${i}`,
+          email: `b${i}@example.test`,
+        });
+        const phone = `+81901${String(i).padStart(7, '0')}`;
+        await timed('submitPhone', () => submitPhone(ctx, { accountId, phone, channel: 'sms' }));
+        const code = await readCode(phone);
+        await timed('verifyCode', () => verifyCode(ctx, { accountId, code }));
+        await timed('companyAddress', () =>
+          submitCompanyAddress(ctx, { accountId, address: ADDRESS }),
+        );
+        await timed('billingAddress', () =>
+          submitBillingAddress(ctx, { accountId, sameAsCompany: true }),
+        );
+        await timed('paymentMethod', () => submitPaymentMethod(ctx, { accountId, method: CARD }));
+        await timed('confirm', () => confirmUpgrade(ctx, { accountId }));
+        if (i === 0) probeAccount = accountId;
+      }),
     );
-  const runEngineRound = async () => {
-    await runConcurrently(ACCOUNTS, CONCURRENCY, async () => {
-      const i = accountCount++;
-      const { accountId } = await createTrialAccount(ctx, {
-        displayName: `bench ${i}`,
-        email: `b${i}@example.test`,
-      });
-      const phone = `+81901${String(i).padStart(7, '0')}`;
-      await timed('submitPhone', () => submitPhone(ctx, { accountId, phone, channel: 'sms' }));
-      const code = await readCode(phone);
-      await timed('verifyCode', () => verifyCode(ctx, { accountId, code }));
-      await timed('companyAddress', () =>
-        submitCompanyAddress(ctx, { accountId, address: ADDRESS }),
-      );
-      await timed('billingAddress', () =>
-        submitBillingAddress(ctx, { accountId, sameAsCompany: true }),
-      );
-      await timed('paymentMethod', () => submitPaymentMethod(ctx, { accountId, method: CARD }));
-      await timed('confirm', () => confirmUpgrade(ctx, { accountId }));
-      if (i === 0) probeAccount = accountId;
-    });
-  };
 
   const bareCount = ACCOUNTS * STEPS.length;
   const bareLatencies: number[] = [];
@@ -271,7 +268,7 @@ async function main(): Promise<void> {
   await withCpu('upgrade start only (per upgrade, no steps)', OPEN, () =>
     runConcurrently(OPEN, 50, (i) =>
       createTrialAccount(ctx, { displayName: `open ${i}`, email: `o${i}@example.test` }),
-    ).then(() => undefined),
+    ),
   );
   const after = await workers.rss();
   memory.push({

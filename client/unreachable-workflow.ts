@@ -11,7 +11,7 @@ export type WorkflowReach =
   /** status: COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT...; stage: its last BillingStage, else the status. */
   | { kind: 'ended'; status: string; stage: string }
   /** Running again by the time it was looked up (a race with a new run): nothing to say. */
-  | { kind: 'running' }
+  | { kind: 'running'; status: 'RUNNING' }
   | { kind: 'never_started' };
 
 export async function workflowReach(client: Client, workflowId: string): Promise<WorkflowReach> {
@@ -21,7 +21,7 @@ export async function workflowReach(client: Client, workflowId: string): Promise
     .catch(() => null);
   if (!described) return { kind: 'never_started' };
   const status = described.status.name;
-  if (status === 'RUNNING') return { kind: 'running' };
+  if (status === 'RUNNING') return { kind: 'running', status };
   return {
     kind: 'ended',
     status,

@@ -1,7 +1,7 @@
 /**
- * Identifier and coupon-code schemas: the primitives every contract builds on, in
- * a module of their own so that a workflow that needs only these (the trial
- * upgrade) does not build all of contracts.ts in each run.
+ * Identifier schemas (and, re-exported, the coupon-code rule): the primitives every
+ * contract builds on, in a module of their own so that a workflow needing only these
+ * does not build all of contracts.ts in each run.
  */
 import { z } from 'zod';
 

@@ -59,7 +59,7 @@ export async function refusalsAsProblems<T>(
       throw new ApiProblem(
         409,
         workflow.closedCode,
-        `The ${workflow.subject} has ended (${reach.kind === 'ended' ? reach.status : 'RUNNING'}); nothing was done`,
+        `The ${workflow.subject} has ended (${reach.status}); nothing was done`,
       );
     }
     const refused: OrderRefusal | BillRefusal | CouponRefusal | null =

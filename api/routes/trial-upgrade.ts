@@ -211,7 +211,7 @@ async function upgradeCall<T>(deps: ApiDeps, accountId: string, run: () => Promi
     throw new ApiProblem(
       409,
       'upgrade_closed',
-      `The upgrade of ${accountId} has ended (${reach.kind === 'ended' ? reach.status : 'RUNNING'})`,
+      `The upgrade of ${accountId} has ended (${reach.status})`,
     );
   }
 }
