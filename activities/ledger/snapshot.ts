@@ -14,6 +14,12 @@
  *      bill's coupon deduction, the Operation) only if the key is still not done
  *      and the state hashes the same as the one decided on.
  *
+ * Steps 1 and 3 go through group commit (group-commit.ts): on a busy worker,
+ * the reads of many operations are one statement, and their writes one
+ * statement and one commit (ledger_apply_group: each operation in its own
+ * subtransaction, so one failing or waiting operation is sent on alone to the
+ * careful way below and the others are written).
+ *
  * When the state changed in between (a busy coupon), or the decision is a
  * refusal, the operation runs again the careful way: in one transaction that
  * takes the locks first (ledger_snapshot with locks), decides on the locked
@@ -22,12 +28,18 @@
  * ones of runOperation (operation.ts): same key + same request → the stored
  * result; same key + other request → operation_key_reused.
  * SQL: prisma/migrations/20261201000000_ledger_snapshot_operations (and
- * 20261201100000_ledger_freeze_snapshot).
+ * 20261201100000_ledger_freeze_snapshot, 20261201200000_ledger_group_commit).
  */
 import { z } from 'zod';
 import { COUPON_STATUSES } from '../../domain';
 import { CouponKind, Prisma } from '../../generated/prisma/client';
 import { sqlSession, type Database, type SqlQuery } from '../database';
+import {
+  createStatementGroup,
+  type StatementGroup,
+  type StatementGroupOptions,
+  type StatementGroupStats,
+} from './group-commit';
 import type { CouponWrite } from './movements';
 import {
   fingerprint,
@@ -75,8 +87,71 @@ const ApplyOutcomeSchema = z.discriminatedUnion('outcome', [
   z.object({ outcome: z.literal('applied') }),
   z.object({ outcome: z.literal('stored'), operation: StoredOperationSchema }),
   z.object({ outcome: z.literal('changed') }),
+  // Only in a group: its subtransaction failed (an error, or a lock it waited too long for).
+  z.object({ outcome: z.literal('failed'), sqlstate: z.string() }),
 ]);
 type ApplyOutcome = z.infer<typeof ApplyOutcomeSchema>;
+
+/** One operation's read, as ledger_snapshot takes it. */
+interface SnapshotCall {
+  operation: DecidedOperationKind;
+  key: string;
+  args: Record<string, string>;
+}
+
+/** One operation's write, as ledger_apply takes it. */
+interface ApplyCall extends SnapshotCall {
+  stateHash: string;
+  requestHash: string;
+  result: unknown;
+  changes: { coupons: CouponWrite[]; billCouponDeduction?: string };
+}
+
+interface DecidedGroups {
+  reads: StatementGroup<SnapshotCall, Snapshot>;
+  applies: StatementGroup<ApplyCall, ApplyOutcome>;
+}
+
+/** Per database: every operation of a process shares its groups (and its pool). */
+const groupsByDatabase = new WeakMap<Database, DecidedGroups>();
+
+// Small groups, two in flight at each step: one group is written while the next is
+// read and decided, so PostgreSQL and this process work at the same time (groups of
+// 16 moved in lock step, bench/RESULTS.md). Two write groups on one hot coupon wait
+// on each other's lock at most until the first commits; the second then decides again.
+export const DECIDED_GROUP_LIMITS: StatementGroupOptions = { maxCalls: 8, maxInFlight: 2 };
+
+function groupsOf(db: Database): DecidedGroups {
+  let groups = groupsByDatabase.get(db);
+  if (!groups) {
+    const sql = sqlSession(db);
+    groups = {
+      reads: createStatementGroup(
+        (calls) => readSnapshots(sql.query, calls),
+        (call) => readSnapshot(sql.query, call, false),
+        DECIDED_GROUP_LIMITS,
+      ),
+      applies: createStatementGroup(
+        (calls) => applyGroup(sql.query, calls),
+        // Alone too, so a write waiting on a lock gives up after 100 ms instead of
+        // holding every write queued behind it; it is then decided again under locks.
+        async (call) => (await applyGroup(sql.query, [call]))[0] ?? noOutcome(call),
+        DECIDED_GROUP_LIMITS,
+      ),
+    };
+    groupsByDatabase.set(db, groups);
+  }
+  return groups;
+}
+
+/** How many statements this database's decided operations took, for tests and the bench. */
+export function groupCommitStats(db: Database): {
+  reads: StatementGroupStats;
+  applies: StatementGroupStats;
+} {
+  const { reads, applies } = groupsOf(db);
+  return { reads: { ...reads.stats }, applies: { ...applies.stats } };
+}
 
 export async function runDecidedOperation<S, T>(
   db: Database,
@@ -84,48 +159,55 @@ export async function runDecidedOperation<S, T>(
   decide: (state: S) => Decision<T>,
 ): Promise<T> {
   const sql = sqlSession(db);
+  const groups = groupsOf(db);
   const requestHash = fingerprint(spec.kind, spec.request);
-  const args = JSON.stringify(spec.stateArgs);
+  const call: SnapshotCall = {
+    operation: spec.kind,
+    key: spec.key,
+    args: spec.stateArgs,
+  };
 
-  // Optimistic: read, decide, apply if nothing changed. Refusals go to the locked path.
-  const first = await withTransientRetry(() =>
-    readSnapshot(sql.query, spec.kind, spec.key, args, false),
-  );
-
-  /** Writes the decision if the state is still `snapshot`'s; null when it changed. */
-  const settle = async (query: SqlQuery, snapshot: Snapshot, decision: Decision<T>) => {
-    const result = jsonCopy(decision.result);
-    const outcome = await apply(
-      query,
-      spec.kind,
-      spec.key,
-      args,
-      snapshot.stateHash,
-      requestHash,
-      result,
-      decision,
-    );
+  /** What a write's outcome means: the result, or null to decide again under locks. */
+  const settled = (outcome: ApplyOutcome, result: T): { result: T } | null => {
     if (outcome.outcome === 'applied') return { result };
     if (outcome.outcome === 'stored') {
       return { result: replay<T>(outcome.operation, spec, requestHash) };
     }
     return null;
   };
+  const applyCall = (snapshot: Snapshot, decision: Decision<T>, result: T): ApplyCall => ({
+    ...call,
+    stateHash: snapshot.stateHash,
+    requestHash,
+    result,
+    changes: changesOf(decision),
+  });
 
+  // Optimistic: read, decide, apply if nothing changed. Refusals go to the locked path.
+  const first = await withTransientRetry(() => groups.reads.run(call));
   if (first.operation) return replay<T>(first.operation, spec, requestHash);
   const decision = decideOrNull(decide, spec.stateSchema.parse(first.state));
   if (decision) {
-    const settled = await withTransientRetry(() => settle(sql.query, first, decision));
-    if (settled) return settled.result;
+    const result = jsonCopy(decision.result);
+    const outcome = await withTransientRetry(() =>
+      groups.applies.run(applyCall(first, decision, result)),
+    );
+    const done = settled(outcome, result);
+    if (done) return done.result;
   }
 
   // Locked: the rows wait for this decision; a refusal throws and rolls back.
   return withTransientRetry(() =>
     sql.transaction(async (query) => {
-      const locked = await readSnapshot(query, spec.kind, spec.key, args, true);
+      const locked = await readSnapshot(query, call, true);
       if (locked.operation) return replay<T>(locked.operation, spec, requestHash);
-      const settled = await settle(query, locked, decide(spec.stateSchema.parse(locked.state)));
-      if (settled) return settled.result;
+      const lockedDecision = decide(spec.stateSchema.parse(locked.state));
+      const result = jsonCopy(lockedDecision.result);
+      const done = settled(
+        await applyOne(query, applyCall(locked, lockedDecision, result)),
+        result,
+      );
+      if (done) return done.result;
       // A row it does not lock (a new share, a new bill movement) changed: try again.
       throw new TransientConflict(`state of ${spec.kind} ${spec.key} changed under its locks`);
     }),
@@ -141,42 +223,61 @@ function decideOrNull<S, T>(decide: (state: S) => Decision<T>, state: S): Decisi
   }
 }
 
-async function readSnapshot(
-  query: SqlQuery,
-  kind: DecidedOperationKind,
-  key: string,
-  args: string,
-  lock: boolean,
-): Promise<Snapshot> {
+async function readSnapshot(query: SqlQuery, call: SnapshotCall, lock: boolean): Promise<Snapshot> {
   const rows = await query(
     'SELECT ledger_snapshot($1::text, $2::text, $3::jsonb, $4::boolean) AS "snapshot"',
-    [kind, key, args, lock],
+    [call.operation, call.key, JSON.stringify(call.args), lock],
   );
   return SnapshotSchema.parse(rows[0]?.snapshot);
 }
 
-async function apply<T>(
-  query: SqlQuery,
-  kind: DecidedOperationKind,
-  key: string,
-  args: string,
-  stateHash: string,
-  requestHash: string,
-  result: T,
-  decision: Decision<T>,
-): Promise<ApplyOutcome> {
-  const changes = JSON.stringify({
+/** Many operations' reads in one statement, answers in call order. */
+async function readSnapshots(query: SqlQuery, calls: SnapshotCall[]): Promise<Snapshot[]> {
+  const rows = await query(
+    `SELECT ledger_snapshot(c->>'operation', c->>'key', c->'args', false) AS "snapshot"
+       FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(c, n) ORDER BY e.n`,
+    [JSON.stringify(calls)],
+  );
+  return rows.map((row) => SnapshotSchema.parse(row.snapshot));
+}
+
+/** The decision's writes, as ledger_apply's p_changes. */
+function changesOf<T>(decision: Decision<T>): ApplyCall['changes'] {
+  return {
     coupons: decision.coupons,
     ...(decision.billCouponDeduction !== undefined
       ? { billCouponDeduction: decision.billCouponDeduction }
       : {}),
-  });
+  };
+}
+
+async function applyOne(query: SqlQuery, call: ApplyCall): Promise<ApplyOutcome> {
   const rows = await query(
     `SELECT ledger_apply($1::text, $2::text, $3::jsonb, $4::text, $5::text, $6::jsonb, $7::jsonb)
        AS "outcome"`,
-    [kind, key, args, stateHash, requestHash, JSON.stringify(result), changes],
+    [
+      call.operation,
+      call.key,
+      JSON.stringify(call.args),
+      call.stateHash,
+      call.requestHash,
+      JSON.stringify(call.result),
+      JSON.stringify(call.changes),
+    ],
   );
   return ApplyOutcomeSchema.parse(rows[0]?.outcome);
+}
+
+function noOutcome(call: ApplyCall): never {
+  throw new Error(`ledger_apply_group gave no outcome for ${call.operation} ${call.key}`);
+}
+
+/** Many operations' writes in one statement and one commit, outcomes in call order. */
+async function applyGroup(query: SqlQuery, calls: ApplyCall[]): Promise<ApplyOutcome[]> {
+  const rows = await query('SELECT ledger_apply_group($1::jsonb) AS "outcomes"', [
+    JSON.stringify(calls),
+  ]);
+  return z.array(ApplyOutcomeSchema).parse(rows[0]?.outcomes);
 }
 
 /** The Product columns a state carries (the domain's Product, via rows.ts productOf). */
@@ -193,8 +294,12 @@ export const ProductRowSchema = z.object({
 
 const nullableString = z.string().nullable();
 const nullableInt = z.int().nullable();
+/** A stored instant as to_jsonb writes a timestamp: ISO 8601 without a zone, in UTC. */
+const storedInstant = z.iso
+  .datetime({ local: true })
+  .transform((s) => new Date(s.endsWith('Z') ? s : `${s}Z`));
 
-/** A Coupon row as ledger_coupon_json writes it (decimals as text, instants as ISO). */
+/** A Coupon row as ledger_coupon_json writes it (decimals as text). */
 export const CouponRowSchema = z
   .object({
     id: z.string(),
@@ -206,8 +311,8 @@ export const CouponRowSchema = z
     balance: z.string(),
     threshold: nullableString,
     discountPercent: nullableString,
-    effectiveAt: z.iso.datetime(),
-    expiresAt: z.iso.datetime(),
+    effectiveAt: storedInstant,
+    expiresAt: storedInstant,
     scopeType: z.string(),
     scopeProductCodes: z.array(z.string()).nullable(),
     allProducts: z.boolean(),
@@ -220,8 +325,8 @@ export const CouponRowSchema = z
     status: z.enum(COUPON_STATUSES),
     frozenForOrderId: nullableString,
     source: nullableString,
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime(),
+    createdAt: storedInstant,
+    updatedAt: storedInstant,
   })
   .transform((c): CouponRow => ({
     ...c,
@@ -229,10 +334,6 @@ export const CouponRowSchema = z
     balance: new Prisma.Decimal(c.balance),
     threshold: c.threshold === null ? null : new Prisma.Decimal(c.threshold),
     discountPercent: c.discountPercent === null ? null : new Prisma.Decimal(c.discountPercent),
-    effectiveAt: new Date(c.effectiveAt),
-    expiresAt: new Date(c.expiresAt),
     scopeProductCodes: c.scopeProductCodes ?? [],
     orderTypes: c.orderTypes ?? [],
-    createdAt: new Date(c.createdAt),
-    updatedAt: new Date(c.updatedAt),
   }));

@@ -9,12 +9,19 @@ import path from 'node:path';
 
 const TICKS_PER_SECOND = 100; // USER_HZ, fixed at 100 on Linux for /proc's clock ticks
 
-function processTicks(pid: string): { ppid: string; ticks: number } | null {
+function processTicks(
+  pid: string,
+): { ppid: string; ticks: number; reapedChildrenTicks: number } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name, which may contain spaces: state ppid ... utime(14) stime(15).
+    // Fields after the command name, which may contain spaces: state ppid ... utime(14)
+    // stime(15) cutime(16) cstime(17), the last two of children it has reaped.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { ppid: fields[1] ?? '', ticks: Number(fields[11]) + Number(fields[12]) };
+    return {
+      ppid: fields[1] ?? '',
+      ticks: Number(fields[11]) + Number(fields[12]),
+      reapedChildrenTicks: Number(fields[13]) + Number(fields[14]),
+    };
   } catch {
     return null; // gone meanwhile
   }
@@ -36,7 +43,9 @@ export function postgresCpuMs(dataDir: string): number | null {
   } catch {
     return null;
   }
-  let ticks = processTicks(postmaster)?.ticks ?? 0;
+  // A backend that exited (a pool closed an idle connection) counts in the postmaster's cutime.
+  const main = processTicks(postmaster);
+  let ticks = (main?.ticks ?? 0) + (main?.reapedChildrenTicks ?? 0);
   for (const pid of pids) {
     if (!/^\d+$/.test(pid)) continue;
     const p = processTicks(pid);

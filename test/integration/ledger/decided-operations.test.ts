@@ -3,11 +3,13 @@
  * drawDownBill read their state, decide in TypeScript, and write only if the
  * state is unchanged under their locks. These tests hit each outcome of
  * ledger_apply (applied, stored, changed) and the races the optimistic path
- * must lose safely.
+ * must lose safely, and group commit (ledger_apply_group): concurrent operations
+ * share statements, and one that fails or waits is decided again alone.
  */
 import { PrismaPg } from '@prisma/adapter-pg';
 import { sqlPoolOf } from '../../../activities/database';
 import { createLedgerActivities } from '../../../activities/ledger/activities';
+import { DECIDED_GROUP_LIMITS, groupCommitStats } from '../../../activities/ledger/snapshot';
 import { checkLedgerConsistency } from '../../../activities/ledger/consistency';
 import { Dec } from '../../../domain';
 import { PrismaClient } from '../../../generated/prisma/client';
@@ -43,6 +45,66 @@ async function snapshot(operation: string, key: string, args: Record<string, str
   const first = rows[0];
   if (!first) throw new Error('no snapshot');
   return first.s;
+}
+
+/** A coupon of its own account, frozen for a new order of 10.00: ready for deductCoupon. */
+async function frozenCoupon(faceValue = '40.00') {
+  const accountId = await createAccount(t.db);
+  const couponId = await grantCoupon(t.db, { ownerAccountId: accountId, faceValue });
+  const orderId = uid('ord');
+  await t.ledger.freezeCouponForOrder(
+    freezeInput(accountId, couponId, { orderId, amount: '10.00' }),
+  );
+  const deduction = { couponId, orderId, amount: '10.00', at: T0, operationKey: uid('op') };
+  return { couponId, orderId, deduction };
+}
+
+/** Resolves once some session of this database is waiting for a lock. */
+async function untilSomeoneWaitsForALock() {
+  for (let i = 0; i < 500; i++) {
+    const rows = await t.db.$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM pg_stat_activity
+      WHERE datname = current_database() AND wait_event_type = 'Lock'`;
+    if ((rows[0]?.n ?? 0) > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('no session ever waited for a lock');
+}
+
+/** ledger_apply_group's outcomes for these operations. */
+async function applyGroupRaw(ops: unknown[]) {
+  const rows = await t.db.$queryRaw<{ o: { outcome: string; sqlstate?: string }[] }[]>`
+    SELECT ledger_apply_group(${JSON.stringify(ops)}::jsonb) AS o`;
+  return rows[0]?.o;
+}
+
+/** One deductCoupon write as the engine would send it (the coupon's 10.00 deduction). */
+async function deductionWrite(couponId: string, orderId: string, key: string) {
+  const args = { couponId, orderId };
+  const { stateHash } = await snapshot('deductCoupon', key, args);
+  return {
+    operation: 'deductCoupon',
+    key,
+    args,
+    stateHash,
+    requestHash: 'test-hash',
+    result: { deducted: '10.00' },
+    changes: {
+      coupons: [
+        {
+          couponId,
+          kind: 'deduct',
+          balanceAfter: '30.00',
+          balanceDelta: '-10.00',
+          statusAfter: 'available',
+          frozenForOrderId: null,
+          orderId,
+          billId: null,
+          note: null,
+        },
+      ],
+    },
+  };
 }
 
 async function applyRaw(
@@ -276,5 +338,116 @@ test('a client not made by createDatabase (no pool of ours) runs them through Pr
   } finally {
     await prismaOnly.$disconnect();
     await database.drop();
+  }
+});
+
+test('16 deductions at once share statements: each is written once, with its own result', async () => {
+  const orders = await Promise.all(Array.from({ length: 16 }, () => frozenCoupon()));
+  const before = groupCommitStats(t.db);
+  const results = await Promise.all(orders.map((o) => t.ledger.deductCoupon(o.deduction)));
+  const after = groupCommitStats(t.db);
+  for (const [i, r] of results.entries()) {
+    expect(r).toEqual({
+      couponId: orders[i]?.couponId,
+      orderId: orders[i]?.orderId,
+      deducted: '10.00',
+      balanceAfter: '30.00',
+      statusAfter: 'available',
+    });
+  }
+  const reads = after.reads.statements - before.reads.statements;
+  const writes = after.applies.statements - before.applies.statements;
+  expect(after.reads.calls - before.reads.calls).toBe(16);
+  expect(after.applies.calls - before.applies.calls).toBe(16);
+  // Issued in one task, the 16 reads fill groups of the most calls a statement takes.
+  expect(reads).toBe(Math.ceil(16 / DECIDED_GROUP_LIMITS.maxCalls));
+  expect(writes).toBeLessThan(16);
+  const movements = await t.db.couponMovement.count({
+    where: { orderId: { in: orders.map((o) => o.orderId) }, kind: 'deduct' },
+  });
+  expect(movements).toBe(16);
+});
+
+test('ledger_apply_group: an operation that fails rolls back only its own writes (outcome failed)', async () => {
+  const good = await frozenCoupon();
+  const bad = await frozenCoupon();
+  const goodWrite = await deductionWrite(good.couponId, good.orderId, uid('op'));
+  const badWrite = await deductionWrite(bad.couponId, bad.orderId, uid('op'));
+  // Its changes name a coupon that does not exist: ledger_apply raises after writing bad's own.
+  badWrite.changes.coupons.push({ ...badWrite.changes.coupons[0]!, couponId: 'no-such-coupon' });
+  expect(await applyGroupRaw([badWrite, goodWrite])).toEqual([
+    { outcome: 'failed', sqlstate: 'P0001' },
+    { outcome: 'applied' },
+  ]);
+  expect(await couponState(t.db, good.couponId)).toMatchObject({ balance: '30' });
+  expect(await t.db.operation.count({ where: { key: goodWrite.key } })).toBe(1);
+  expect(await couponState(t.db, bad.couponId)).toMatchObject({ balance: '40', status: 'frozen' });
+  expect(await t.db.operation.count({ where: { key: badWrite.key } })).toBe(0);
+  expect(await t.db.couponMovement.count({ where: { orderId: bad.orderId, kind: 'deduct' } })).toBe(
+    0,
+  );
+  // The failed one, decided again by the engine, is written normally.
+  expect(
+    await t.ledger.deductCoupon({ ...bad.deduction, operationKey: badWrite.key }),
+  ).toMatchObject({
+    deducted: '10.00',
+  });
+});
+
+test('in a group, an operation waiting over 100 ms for a row lock gives up (55P03); the others are written', async () => {
+  const busy = await frozenCoupon();
+  const free = await frozenCoupon();
+  const busyWrite = await deductionWrite(busy.couponId, busy.orderId, uid('op'));
+  const freeWrite = await deductionWrite(free.couponId, free.orderId, uid('op'));
+  const pool = sqlPoolOf(t.db);
+  if (!pool) throw new Error('no pool');
+  const holder = await pool.connect();
+  try {
+    await holder.query('BEGIN');
+    await holder.query('SELECT 1 FROM "Coupon" WHERE "id" = $1 FOR UPDATE', [busy.couponId]);
+    const started = Date.now();
+    expect(await applyGroupRaw([busyWrite, freeWrite])).toEqual([
+      { outcome: 'failed', sqlstate: '55P03' },
+      { outcome: 'applied' },
+    ]);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  } finally {
+    await holder.query('ROLLBACK');
+    holder.release();
+  }
+  expect(await couponState(t.db, free.couponId)).toMatchObject({ balance: '30' });
+  expect(await couponState(t.db, busy.couponId)).toMatchObject({ balance: '40' });
+});
+
+test('a deduction whose write waits on a locked coupon holds up only itself, and is decided again under locks', async () => {
+  const orders = await Promise.all(Array.from({ length: 6 }, () => frozenCoupon()));
+  const [locked, ...others] = orders;
+  if (!locked) throw new Error('no orders');
+  const pool = sqlPoolOf(t.db);
+  if (!pool) throw new Error('no pool');
+  const holder = await pool.connect();
+  let lockedDeduction: Promise<unknown> | undefined;
+  try {
+    await holder.query('BEGIN');
+    await holder.query('SELECT 1 FROM "Coupon" WHERE "id" = $1 FOR UPDATE', [locked.couponId]);
+    lockedDeduction = t.ledger.deductCoupon(locked.deduction);
+    await untilSomeoneWaitsForALock();
+    const rest = Promise.all(others.map((o) => t.ledger.deductCoupon(o.deduction)));
+    // The others finish while the lock is still held.
+    const othersDone = await Promise.race([
+      rest,
+      new Promise<'stuck'>((resolve) => setTimeout(() => resolve('stuck'), 10_000)),
+    ]);
+    expect(othersDone).not.toBe('stuck');
+    await holder.query('COMMIT');
+  } finally {
+    holder.release();
+  }
+  expect(await lockedDeduction).toMatchObject({ couponId: locked.couponId, deducted: '10.00' });
+  for (const o of orders) {
+    expect(await couponState(t.db, o.couponId)).toMatchObject({ balance: '30' });
+    expect(await t.db.couponMovement.count({ where: { orderId: o.orderId, kind: 'deduct' } })).toBe(
+      1,
+    );
   }
 });
