@@ -3,7 +3,12 @@
  * operations, against a raw SQL UPDATE of the same row (the ceiling), side by
  * side in one run on one embedded PostgreSQL, both with 10 connections.
  *
- *   npm run bench:ledger            (BENCH_N=300 BENCH_CONCURRENCY=16 by default)
+ *   npm run bench:ledger   (BENCH_N=300 BENCH_CONCURRENCY=16 BENCH_ROUNDS=3 by default)
+ *
+ * Each round runs every engine path beside its baseline, the engine first in odd
+ * rounds and the baseline first in even ones; a ratio is the median of the
+ * rounds' ratios (each round's engine against the same round's baseline). A
+ * first, unrecorded round warms both sides up.
  *
  * - hot coupon: N pay-as-you-go bills drawing 1.00 each from ONE cash coupon
  *   (every operation queues on that row's lock);
@@ -26,14 +31,26 @@
 import { Pool } from 'pg';
 import { createLedgerActivities } from '../activities/ledger/activities';
 import { createStatementGroup } from '../activities/ledger/group-commit';
-import { groupCommitStats } from '../activities/ledger/snapshot';
+import { DECIDED_GROUP_LIMITS, groupCommitStats } from '../activities/ledger/snapshot';
 import { createAccount, grantCoupon, T0, uid } from '../test/support/ledger-fixtures';
 import { startBenchDatabase } from './lib/database';
 import { withCpuSplit, type CpuSplit } from './lib/cpu';
-import { percentile, printTable, round, runConcurrently, saveRun, type Row } from './lib/report';
+import {
+  median,
+  percentile,
+  printTable,
+  round as roundTo,
+  runConcurrently,
+  saveRun,
+  type Row,
+} from './lib/report';
 
 const N = Number(process.env.BENCH_N ?? 300);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+/** Rounds, alternating which side runs first; the ratio is the median of the rounds'. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const round1 = (value: number) => roundTo(value, 1);
+const WARM_UP = 'warm-up';
 const COMMODITY = 'ecs';
 
 async function main(): Promise<void> {
@@ -44,22 +61,25 @@ async function main(): Promise<void> {
   raw.on('error', () => undefined); // an idle connection closed by the server's stop
   const rows: Row[] = [];
   const record = (
+    round: string,
     scenario: string,
     path: string,
     run: { elapsedMs: number; latencies: number[]; cpu: CpuSplit; callsPerWrite?: number },
   ) => {
+    if (round === WARM_UP) return;
     rows.push({
+      round,
       scenario,
       path,
       n: N,
       concurrency: CONCURRENCY,
-      'ops/s': round((N / run.elapsedMs) * 1000),
-      'p50 ms': round(percentile(run.latencies, 50), 2),
-      'p99 ms': round(percentile(run.latencies, 99), 2),
-      'node cpu ms/op': round(run.cpu.node, 3),
-      'postgres cpu ms/op': run.cpu.postgres === null ? '-' : round(run.cpu.postgres, 3),
+      'ops/s': round1((N / run.elapsedMs) * 1000),
+      'p50 ms': roundTo(percentile(run.latencies, 50), 2),
+      'p99 ms': roundTo(percentile(run.latencies, 99), 2),
+      'node cpu ms/op': roundTo(run.cpu.node, 3),
+      'postgres cpu ms/op': run.cpu.postgres === null ? '-' : roundTo(run.cpu.postgres, 3),
       'ops per write statement':
-        run.callsPerWrite === undefined ? '-' : round(run.callsPerWrite, 1),
+        run.callsPerWrite === undefined ? '-' : roundTo(run.callsPerWrite, 1),
     });
   };
   /** runConcurrently, with the CPU each call cost this process and the database. */
@@ -92,7 +112,7 @@ async function main(): Promise<void> {
     async (couponId: string) => {
       await rawUpdate(couponId);
     },
-    { maxCalls: 32, maxInFlight: 1 },
+    DECIDED_GROUP_LIMITS,
   );
   // The engine's writes without its reads and checks; keeps the ledger sums true.
   const rawLedgerWrite = (couponId: string, key: string) =>
@@ -108,7 +128,7 @@ async function main(): Promise<void> {
     );
 
   try {
-    // --- hot coupon -----------------------------------------------------------
+    // --- fixtures, shared by the rounds ------------------------------------------
     const hotAccount = await createAccount(db);
     const hotCoupon = await grantCoupon(db, {
       ownerAccountId: hotAccount,
@@ -118,28 +138,8 @@ async function main(): Promise<void> {
       ownerAccountId: await createAccount(db),
       faceValue: '1000000.00',
     });
-    await rawUpdate(rawHotCoupon); // warm the statement
-    const engineHot = await timedEngine((i) =>
-      ledger.drawDownBill({
-        billId: `bill-hot-${i}`,
-        accountId: hotAccount,
-        commodityCode: COMMODITY,
-        amount: '1.00',
-        currency: 'USD',
-        overdue: false,
-        at: T0,
-        operationKey: `bench:hot:${i}`,
-      }),
-    );
-    const rawHot = await timed(() => rawUpdate(rawHotCoupon));
-    record('hot coupon', 'engine drawDownBill', engineHot);
-    record('hot coupon', 'raw UPDATE', rawHot);
-    const left = await db.coupon.findUniqueOrThrow({ where: { id: hotCoupon } });
-    if (left.balance.toString() !== String(1_000_000 - N)) {
-      throw new Error(`hot coupon balance ${left.balance.toString()}, expected ${1_000_000 - N}`);
-    }
-
-    // --- many coupons: bills ----------------------------------------------------
+    // Many coupons: each bill on its own account's coupon; the raw UPDATE on a second
+    // coupon of the same account.
     const accounts: string[] = [];
     const rawCoupons: string[] = [];
     for (let i = 0; i < N; i++) {
@@ -154,23 +154,6 @@ async function main(): Promise<void> {
         }),
       );
     }
-    const engineMany = await timedEngine((i) =>
-      ledger.drawDownBill({
-        billId: `bill-many-${i}`,
-        accountId: accounts[i] ?? '',
-        commodityCode: COMMODITY,
-        amount: '1.00',
-        currency: 'USD',
-        overdue: false,
-        at: T0,
-        operationKey: `bench:many:${i}`,
-      }),
-    );
-    const rawMany = await timed((i) => rawUpdate(rawCoupons[i] ?? ''));
-    record('many coupons', 'engine drawDownBill', engineMany);
-    record('many coupons', 'raw UPDATE', rawMany);
-    const rawGrouped = await timed((i) => rawGroupedUpdate.run(rawCoupons[i] ?? ''));
-    record('many coupons', 'raw UPDATE, grouped', rawGrouped);
     // Coupons of their own accounts, so the engine's accounts keep the same coupons.
     const writeCoupons: string[] = [];
     for (let i = 0; i < N; i++) {
@@ -178,43 +161,129 @@ async function main(): Promise<void> {
         await grantCoupon(db, { ownerAccountId: await createAccount(db), faceValue: '100.00' }),
       );
     }
+    await rawUpdate(rawHotCoupon); // warm the statements
     await rawLedgerWrite(writeCoupons[0] ?? '', 'bench:raw-write:warm');
-    const rawWrites = await timed((i) =>
-      rawLedgerWrite(writeCoupons[i] ?? '', `bench:raw-write:${i}`),
-    );
-    record('many coupons', 'raw ledger write', rawWrites);
 
-    // --- many coupons: order deductions ----------------------------------------
-    const frozen: { couponId: string; orderId: string }[] = [];
-    for (let i = 0; i < N; i++) {
-      const accountId = await createAccount(db);
-      const couponId = await grantCoupon(db, { ownerAccountId: accountId, faceValue: '100.00' });
-      const orderId = uid('order');
-      await ledger.freezeCouponForOrder({
+    const bill = (r: number, i: number, kind: 'hot' | 'many', accountId: string) =>
+      ledger.drawDownBill({
+        billId: `bill-${kind}-${r}-${i}`,
         accountId,
-        couponId,
-        orderId,
         commodityCode: COMMODITY,
-        orderType: 'new_purchase',
-        amount: '10.00',
+        amount: '1.00',
         currency: 'USD',
+        overdue: false,
         at: T0,
-        operationKey: `bench:freeze:${orderId}`,
+        operationKey: `bench:${kind}:${r}:${i}`,
       });
-      frozen.push({ couponId, orderId });
-    }
-    const engineDeduct = await timedEngine((i) => {
-      const { couponId, orderId } = frozen[i] ?? { couponId: '', orderId: '' };
-      return ledger.deductCoupon({
-        couponId,
-        orderId,
-        amount: '10.00',
-        at: T0,
-        operationKey: `bench:deduct:${orderId}`,
-      });
-    });
-    record('many coupons', 'engine deductCoupon', engineDeduct);
+    /** Runs both, the engine first in even rounds and the baseline first in odd ones. */
+    const sideBySide = async (
+      r: number,
+      engine: () => Promise<void>,
+      baseline: () => Promise<void>,
+    ) => {
+      if (r % 2 === 1) {
+        await engine();
+        await baseline();
+      } else {
+        await baseline();
+        await engine();
+      }
+    };
 
+    // Round 0 warms both sides up (JIT, plans, caches) and is not recorded.
+    for (let r = 0; r <= ROUNDS; r++) {
+      const round = r === 0 ? WARM_UP : `${r}/${ROUNDS}`;
+      // Order deductions need coupons frozen for their orders beforehand (untimed).
+      const frozen: { couponId: string; orderId: string }[] = [];
+      for (let i = 0; i < N; i++) {
+        const accountId = await createAccount(db);
+        const couponId = await grantCoupon(db, { ownerAccountId: accountId, faceValue: '100.00' });
+        const orderId = uid('order');
+        await ledger.freezeCouponForOrder({
+          accountId,
+          couponId,
+          orderId,
+          commodityCode: COMMODITY,
+          orderType: 'new_purchase',
+          amount: '10.00',
+          currency: 'USD',
+          at: T0,
+          operationKey: `bench:freeze:${orderId}`,
+        });
+        frozen.push({ couponId, orderId });
+      }
+
+      await sideBySide(
+        r,
+        async () =>
+          record(
+            round,
+            'hot coupon',
+            'engine drawDownBill',
+            await timedEngine((i) => bill(r, i, 'hot', hotAccount)),
+          ),
+        async () =>
+          record(round, 'hot coupon', 'raw UPDATE', await timed(() => rawUpdate(rawHotCoupon))),
+      );
+      await sideBySide(
+        r,
+        async () =>
+          record(
+            round,
+            'many coupons',
+            'engine drawDownBill',
+            await timedEngine((i) => bill(r, i, 'many', accounts[i] ?? '')),
+          ),
+        async () =>
+          record(
+            round,
+            'many coupons',
+            'raw UPDATE',
+            await timed((i) => rawUpdate(rawCoupons[i] ?? '')),
+          ),
+      );
+      await sideBySide(
+        r,
+        async () =>
+          record(
+            round,
+            'many coupons',
+            'engine deductCoupon',
+            await timedEngine((i) => {
+              const { couponId, orderId } = frozen[i] ?? { couponId: '', orderId: '' };
+              return ledger.deductCoupon({
+                couponId,
+                orderId,
+                amount: '10.00',
+                at: T0,
+                operationKey: `bench:deduct:${orderId}`,
+              });
+            }),
+          ),
+        async () => {
+          record(
+            round,
+            'many coupons',
+            'raw ledger write',
+            await timed((i) => rawLedgerWrite(writeCoupons[i] ?? '', `bench:raw-write:${r}:${i}`)),
+          );
+          record(
+            round,
+            'many coupons',
+            'raw UPDATE, grouped',
+            await timed((i) => rawGroupedUpdate.run(rawCoupons[i] ?? '')),
+          );
+        },
+      );
+    }
+
+    const left = await db.coupon.findUniqueOrThrow({ where: { id: hotCoupon } });
+    const drawn = N * (ROUNDS + 1);
+    if (left.balance.toString() !== String(1_000_000 - drawn)) {
+      throw new Error(
+        `hot coupon balance ${left.balance.toString()}, expected ${1_000_000 - drawn}`,
+      );
+    }
     const consistency = await ledger.checkLedgerConsistency();
     // The raw updates bypass the ledger on purpose: only engine coupons must agree.
     const engineDrift = consistency.coupons.filter(
@@ -223,41 +292,48 @@ async function main(): Promise<void> {
     if (engineDrift.length > 0)
       throw new Error(`ledger drift on engine coupons: ${JSON.stringify(engineDrift)}`);
 
-    const ratio = (scenario: string, engine: string, baseline = 'raw UPDATE'): number => {
-      const find = (p: string) =>
-        Number(rows.find((r) => r.scenario === scenario && r.path === p)?.['ops/s'] ?? 0);
-      return round((find(engine) / find(baseline)) * 100);
+    /** engine / baseline ops/s in % for each round, and their median. */
+    const ratios = (scenario: string, engine: string, baseline = 'raw UPDATE') => {
+      const opsOf = (path: string, r: string) =>
+        Number(
+          rows.find((row) => row.round === r && row.scenario === scenario && row.path === path)?.[
+            'ops/s'
+          ] ?? 0,
+        );
+      const byRound = Array.from({ length: ROUNDS }, (_, r) => {
+        const at = `${r + 1}/${ROUNDS}`;
+        return (opsOf(engine, at) / opsOf(baseline, at)) * 100;
+      });
+      return {
+        byRound: byRound.map((x) => round1(x)).join(' / '),
+        median: round1(median(byRound)),
+      };
     };
     const summary: Row[] = [
-      {
-        scenario: 'hot coupon',
-        engine: 'drawDownBill',
-        'engine / raw %': ratio('hot coupon', 'engine drawDownBill'),
-        target: '-',
-      },
-      {
-        scenario: 'many coupons',
-        engine: 'drawDownBill',
-        'engine / raw %': ratio('many coupons', 'engine drawDownBill'),
-        target: '>= 50%',
-      },
-      {
-        scenario: 'many coupons',
-        engine: 'deductCoupon',
-        'engine / raw %': ratio('many coupons', 'engine deductCoupon'),
-        target: '>= 50%',
-      },
-    ];
+      ['hot coupon', 'engine drawDownBill', '-'],
+      ['many coupons', 'engine drawDownBill', '>= 50%'],
+      ['many coupons', 'engine deductCoupon', '>= 50%'],
+    ].map(([scenario = '', path = '', target = '']) => {
+      const r = ratios(scenario, path);
+      return {
+        scenario,
+        engine: path.replace('engine ', ''),
+        'engine / raw % by round': r.byRound,
+        'median engine / raw %': r.median,
+        target,
+      };
+    });
     // Other baselines, not the target's: the same writes as the engine and nothing
     // else; and the raw UPDATE with the engine's group commit.
     const againstWrites: Row[] = ['engine drawDownBill', 'engine deductCoupon'].map((path) => ({
       scenario: 'many coupons',
       engine: path.replace('engine ', ''),
-      'engine / raw ledger write %': ratio('many coupons', path, 'raw ledger write'),
-      'engine / raw UPDATE, grouped %': ratio('many coupons', path, 'raw UPDATE, grouped'),
+      'median engine / raw ledger write %': ratios('many coupons', path, 'raw ledger write').median,
+      'median engine / raw UPDATE, grouped %': ratios('many coupons', path, 'raw UPDATE, grouped')
+        .median,
     }));
-    printTable(`Ledger deductions (N=${N}, concurrency ${CONCURRENCY})`, rows);
-    printTable('Engine as a share of the raw ceiling', summary);
+    printTable(`Ledger deductions (N=${N}, concurrency ${CONCURRENCY}, ${ROUNDS} rounds)`, rows);
+    printTable('Engine as a share of the raw ceiling (same round)', summary);
     printTable('Engine as a share of the other baselines', againstWrites);
     console.log(
       `\nresults appended to ${await saveRun('ledger', { runs: rows, summary, againstWrites })}`,
