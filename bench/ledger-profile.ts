@@ -8,7 +8,7 @@
  */
 import { sqlPoolOf } from '../activities/database';
 import { createLedgerActivities } from '../activities/ledger/activities';
-import { createAccount, grantCoupon, T0, uid } from '../test/support/ledger-fixtures';
+import { couponFrozenForOrder, grantCoupon, T0 } from '../test/support/ledger-fixtures';
 import { startBenchDatabase } from './lib/database';
 import { printTable, round, type Row } from './lib/report';
 
@@ -36,25 +36,13 @@ async function main(): Promise<void> {
   };
   try {
     const accounts: string[] = [];
-    const frozen: { couponId: string; orderId: string }[] = [];
+    const frozen: Awaited<ReturnType<typeof couponFrozenForOrder>>[] = [];
     for (let i = 0; i < N + 10; i++) {
-      const accountId = await createAccount(db);
-      await grantCoupon(db, { ownerAccountId: accountId, faceValue: '100.00' });
-      accounts.push(accountId);
-      const couponId = await grantCoupon(db, { ownerAccountId: accountId, faceValue: '100.00' });
-      const orderId = uid('order');
-      await ledger.freezeCouponForOrder({
-        accountId,
-        couponId,
-        orderId,
-        commodityCode: 'ecs',
-        orderType: 'new_purchase',
-        amount: '10.00',
-        currency: 'USD',
-        at: T0,
-        operationKey: `profile:freeze:${orderId}`,
-      });
-      frozen.push({ couponId, orderId });
+      // One account: a coupon its bill draws on, and one frozen for an order.
+      const order = await couponFrozenForOrder(db, ledger);
+      await grantCoupon(db, { ownerAccountId: order.accountId, faceValue: '100.00' });
+      accounts.push(order.accountId);
+      frozen.push(order);
     }
     const drawdownArgs = (i: number) =>
       JSON.stringify({ accountId: accounts[i] ?? '', billId: `bill-${i}`, commodityCode: 'ecs' });
@@ -80,14 +68,9 @@ async function main(): Promise<void> {
       ]),
     );
     await measure('deductCoupon', (i) => {
-      const { couponId, orderId } = frozen[i] ?? { couponId: '', orderId: '' };
-      return ledger.deductCoupon({
-        couponId,
-        orderId,
-        amount: '10.00',
-        at: T0,
-        operationKey: `profile:deduct:${orderId}`,
-      });
+      const deduction = frozen[i]?.deduction;
+      if (!deduction) throw new Error(`no frozen coupon for deduction ${i}`);
+      return ledger.deductCoupon(deduction);
     });
     await measure('raw UPDATE (pg, the ceiling)', () =>
       pool.query(

@@ -32,7 +32,12 @@ import { Pool } from 'pg';
 import { createLedgerActivities } from '../activities/ledger/activities';
 import { createStatementGroup } from '../activities/ledger/group-commit';
 import { DECIDED_GROUP_LIMITS, groupCommitStats } from '../activities/ledger/snapshot';
-import { createAccount, grantCoupon, T0, uid } from '../test/support/ledger-fixtures';
+import {
+  couponFrozenForOrder,
+  createAccount,
+  grantCoupon,
+  T0,
+} from '../test/support/ledger-fixtures';
 import { startBenchDatabase } from './lib/database';
 import { withCpuSplit, type CpuSplit } from './lib/cpu';
 import {
@@ -51,6 +56,9 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const round1 = (value: number) => roundTo(value, 1);
 const WARM_UP = 'warm-up';
+const noDeduction = (i: number): never => {
+  throw new Error(`no frozen coupon for deduction ${i}`);
+};
 const COMMODITY = 'ecs';
 
 async function main(): Promise<void> {
@@ -194,24 +202,8 @@ async function main(): Promise<void> {
     for (let r = 0; r <= ROUNDS; r++) {
       const round = r === 0 ? WARM_UP : `${r}/${ROUNDS}`;
       // Order deductions need coupons frozen for their orders beforehand (untimed).
-      const frozen: { couponId: string; orderId: string }[] = [];
-      for (let i = 0; i < N; i++) {
-        const accountId = await createAccount(db);
-        const couponId = await grantCoupon(db, { ownerAccountId: accountId, faceValue: '100.00' });
-        const orderId = uid('order');
-        await ledger.freezeCouponForOrder({
-          accountId,
-          couponId,
-          orderId,
-          commodityCode: COMMODITY,
-          orderType: 'new_purchase',
-          amount: '10.00',
-          currency: 'USD',
-          at: T0,
-          operationKey: `bench:freeze:${orderId}`,
-        });
-        frozen.push({ couponId, orderId });
-      }
+      const frozen: Awaited<ReturnType<typeof couponFrozenForOrder>>[] = [];
+      for (let i = 0; i < N; i++) frozen.push(await couponFrozenForOrder(db, ledger));
 
       await sideBySide(
         r,
@@ -249,16 +241,7 @@ async function main(): Promise<void> {
             round,
             'many coupons',
             'engine deductCoupon',
-            await timedEngine((i) => {
-              const { couponId, orderId } = frozen[i] ?? { couponId: '', orderId: '' };
-              return ledger.deductCoupon({
-                couponId,
-                orderId,
-                amount: '10.00',
-                at: T0,
-                operationKey: `bench:deduct:${orderId}`,
-              });
-            }),
+            await timedEngine((i) => ledger.deductCoupon(frozen[i]?.deduction ?? noDeduction(i))),
           ),
         async () => {
           record(

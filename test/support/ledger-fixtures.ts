@@ -50,6 +50,25 @@ export const freezeInput = (
   ...over,
 });
 
+/** A new account's coupon, frozen for a new order of `amount`, and that order's deduction. */
+export async function couponFrozenForOrder(
+  db: Database,
+  ledger: LedgerActivities,
+  { faceValue = '100.00', amount = '10.00' }: { faceValue?: string; amount?: string } = {},
+): Promise<{
+  accountId: string;
+  couponId: string;
+  orderId: string;
+  deduction: Parameters<LedgerActivities['deductCoupon']>[0];
+}> {
+  const accountId = await createAccount(db);
+  const couponId = await grantCoupon(db, { ownerAccountId: accountId, faceValue });
+  const orderId = uid('ord');
+  await ledger.freezeCouponForOrder(freezeInput(accountId, couponId, { orderId, amount }));
+  const deduction = { couponId, orderId, amount, at: T0, operationKey: uid('op') };
+  return { accountId, couponId, orderId, deduction };
+}
+
 /** A coupon of a new account, shared by an account-list share with one other new account. */
 export async function couponSharedWithMember(
   db: Database,

@@ -17,6 +17,7 @@ import { createTestDatabase } from '../../support/integration';
 import { useLedgerDatabase } from '../../support/ledger-harness';
 import {
   T0,
+  couponFrozenForOrder,
   couponSharedWithMember,
   createAccount,
   freezeInput,
@@ -48,16 +49,7 @@ async function snapshot(operation: string, key: string, args: Record<string, str
 }
 
 /** A coupon of its own account, frozen for a new order of 10.00: ready for deductCoupon. */
-async function frozenCoupon(faceValue = '40.00') {
-  const accountId = await createAccount(t.db);
-  const couponId = await grantCoupon(t.db, { ownerAccountId: accountId, faceValue });
-  const orderId = uid('ord');
-  await t.ledger.freezeCouponForOrder(
-    freezeInput(accountId, couponId, { orderId, amount: '10.00' }),
-  );
-  const deduction = { couponId, orderId, amount: '10.00', at: T0, operationKey: uid('op') };
-  return { couponId, orderId, deduction };
-}
+const frozenCoupon = () => couponFrozenForOrder(t.db, t.ledger, { faceValue: '40.00' });
 
 /** Resolves once some session of this database is waiting for a lock. */
 async function untilSomeoneWaitsForALock() {
