@@ -41,6 +41,7 @@ import {
 import { startBenchDatabase } from './lib/database';
 import { withCpuSplit, type CpuSplit } from './lib/cpu';
 import {
+  inAlternatingOrder,
   median,
   percentile,
   printTable,
@@ -183,20 +184,6 @@ async function main(): Promise<void> {
         at: T0,
         operationKey: `bench:${kind}:${r}:${i}`,
       });
-    /** Runs both, the engine first in even rounds and the baseline first in odd ones. */
-    const sideBySide = async (
-      r: number,
-      engine: () => Promise<void>,
-      baseline: () => Promise<void>,
-    ) => {
-      if (r % 2 === 1) {
-        await engine();
-        await baseline();
-      } else {
-        await baseline();
-        await engine();
-      }
-    };
 
     // Round 0 warms both sides up (JIT, plans, caches) and is not recorded.
     for (let r = 0; r <= ROUNDS; r++) {
@@ -205,8 +192,7 @@ async function main(): Promise<void> {
       const frozen: Awaited<ReturnType<typeof couponFrozenForOrder>>[] = [];
       for (let i = 0; i < N; i++) frozen.push(await couponFrozenForOrder(db, ledger));
 
-      await sideBySide(
-        r,
+      await inAlternatingOrder(r, [
         async () =>
           record(
             round,
@@ -216,9 +202,8 @@ async function main(): Promise<void> {
           ),
         async () =>
           record(round, 'hot coupon', 'raw UPDATE', await timed(() => rawUpdate(rawHotCoupon))),
-      );
-      await sideBySide(
-        r,
+      ]);
+      await inAlternatingOrder(r, [
         async () =>
           record(
             round,
@@ -233,9 +218,8 @@ async function main(): Promise<void> {
             'raw UPDATE',
             await timed((i) => rawUpdate(rawCoupons[i] ?? '')),
           ),
-      );
-      await sideBySide(
-        r,
+      ]);
+      await inAlternatingOrder(r, [
         async () =>
           record(
             round,
@@ -257,7 +241,7 @@ async function main(): Promise<void> {
             await timed((i) => rawGroupedUpdate.run(rawCoupons[i] ?? '')),
           );
         },
-      );
+      ]);
     }
 
     const left = await db.coupon.findUniqueOrThrow({ where: { id: hotCoupon } });

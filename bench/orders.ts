@@ -22,6 +22,7 @@ import { orderWorkflowId } from '../workflows/ids';
 import { createAccount, grantCoupon } from '../test/support/ledger-fixtures';
 import { startBenchDatabase } from './lib/database';
 import {
+  inAlternatingOrder,
   median,
   percentile,
   printTable,
@@ -170,18 +171,11 @@ async function main(): Promise<void> {
                 args: [activities - localActivities, localActivities],
               }),
             );
-          // Rounds alternate which side runs first, so drift of the shared machine
-          // (a growing server database, a busier neighbour) does not favour one side.
-          let engine, bare, sameMix;
-          if (r % 2 === 1) {
-            engine = await runEngine();
-            bare = await runBare();
-            sameMix = await runSameMix();
-          } else {
-            sameMix = await runSameMix();
-            bare = await runBare();
-            engine = await runEngine();
-          }
+          const [engine, bare, sameMix] = await inAlternatingOrder(r, [
+            runEngine,
+            runBare,
+            runSameMix,
+          ]);
           const deducted = await db.couponMovement.count({
             where: { kind: 'deduct', couponId: { in: accounts.map((a) => a.couponId) } },
           });

@@ -35,6 +35,7 @@ import { startTemporalDevServer } from '../scripts/lib/temporal-dev-server';
 import { startBenchDatabase } from './lib/database';
 import {
   bootstrapRatioInterval,
+  inAlternatingOrder,
   percentile,
   printTable,
   round,
@@ -220,17 +221,8 @@ async function main(): Promise<void> {
       runBareUpdates(noopStageUpdate, bareStageLatencies),
     );
   };
-  // Rounds alternate which side runs first, so drift of the shared machine does not
-  // favour one side; every round's samples are pooled (ROUNDS x ACCOUNTS per step).
-  for (let r = 1; r <= ROUNDS; r++) {
-    if (r % 2 === 1) {
-      await runEngine();
-      await runBare();
-    } else {
-      await runBare();
-      await runEngine();
-    }
-  }
+  // Every round's samples are pooled (ROUNDS x ACCOUNTS per step).
+  for (let r = 1; r <= ROUNDS; r++) await inAlternatingOrder(r, [runEngine, runBare]);
   const probeHistory = await client.workflow
     .getHandle(trialUpgradeWorkflowId(probeAccount))
     .fetchHistory();

@@ -76,6 +76,21 @@ export function median(values: number[]): number {
 export const round = (value: number, digits = 1): number => Number(value.toFixed(digits));
 
 /**
+ * Runs the steps in the order given in odd rounds and in reverse in even ones, so
+ * drift of the shared machine (a growing database, a busier neighbour) does not
+ * favour one side; returns their results in the order given.
+ */
+export async function inAlternatingOrder<T extends unknown[]>(
+  round: number,
+  steps: { [K in keyof T]: () => Promise<T[K]> },
+): Promise<T> {
+  const results: unknown[] = new Array(steps.length);
+  const order = steps.map((_, i) => i);
+  for (const i of round % 2 === 1 ? order : order.reverse()) results[i] = await steps[i]?.();
+  return results as T;
+}
+
+/**
  * A 95 % bootstrap interval of percentile(a, p) / percentile(b, p): both samples are
  * drawn again with replacement `rounds` times and the ratio's 2.5th and 97.5th
  * percentiles returned. Tells whether a ratio's distance from a target is more than
