@@ -91,6 +91,7 @@ const ApplyOutcomeSchema = z.discriminatedUnion('outcome', [
   z.object({ outcome: z.literal('failed'), sqlstate: z.string() }),
 ]);
 type ApplyOutcome = z.infer<typeof ApplyOutcomeSchema>;
+const ApplyOutcomesSchema = z.array(ApplyOutcomeSchema);
 
 /** One operation's read, as ledger_snapshot takes it. */
 interface SnapshotCall {
@@ -277,7 +278,7 @@ async function applyGroup(query: SqlQuery, calls: ApplyCall[]): Promise<ApplyOut
   const rows = await query('SELECT ledger_apply_group($1::jsonb) AS "outcomes"', [
     JSON.stringify(calls),
   ]);
-  return z.array(ApplyOutcomeSchema).parse(rows[0]?.outcomes);
+  return ApplyOutcomesSchema.parse(rows[0]?.outcomes);
 }
 
 /** The Product columns a state carries (the domain's Product, via rows.ts productOf). */
