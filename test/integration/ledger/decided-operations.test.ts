@@ -443,3 +443,18 @@ test('a deduction whose write waits on a locked coupon holds up only itself, and
     );
   }
 });
+
+test('the entry points plan their statements generically, and a CREATE OR REPLACE must keep it', async () => {
+  // Without it, a statement filtering by = ANY(an array) is planned again on every
+  // run (migration 20261201220000_ledger_generic_plans). CREATE OR REPLACE FUNCTION
+  // drops a SET clause it does not repeat: this test says so when one does.
+  const rows = await t.db.$queryRaw<{ name: string; config: string[] | null }[]>`
+    SELECT p.proname AS name, p.proconfig AS config FROM pg_proc p
+    WHERE p.proname IN ('ledger_snapshot', 'ledger_apply', 'ledger_apply_group') ORDER BY p.proname`;
+  expect(rows).toEqual(
+    ['ledger_apply', 'ledger_apply_group', 'ledger_snapshot'].map((name) => ({
+      name,
+      config: ['plan_cache_mode=force_generic_plan'],
+    })),
+  );
+});
