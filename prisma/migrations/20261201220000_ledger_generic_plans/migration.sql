@@ -3,7 +3,7 @@
 -- generic plan only if that one is estimated no dearer than the custom ones. A
 -- statement filtering by "id" = ANY(an array variable) is always estimated dearer
 -- generically (ten rows against the two of a known array), so it was planned
--- again on every run: about 60 to 120 us each, most of the read of a drawdown
+-- again on every run: about 60 to 120 us each, some 40 percent of the read of a drawdown
 -- (bench/RESULTS.md). Every statement of these functions looks rows up by key, so
 -- their generic plans are index scans, as the custom ones are. Set on the three
 -- entry points, it holds for the functions they call, and ends when they return.
