@@ -139,6 +139,13 @@ async function main(): Promise<void> {
     ].join('\n'),
   );
   // The worker shuts down on SIGINT/SIGTERM (the SDK installs those handlers); then the rest stops.
+  // Stopping takes a few seconds (the dev server lets go of its SQLite file last): a second
+  // Ctrl-C must not end this process half way, or the next start finds that file locked.
+  // (npm start runs Node with tsx as a loader, not the tsx CLI, whose relay of a signal the
+  // whole process group also got could SIGKILL this process while it was stopping.)
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => say('stopping (a few seconds)...'));
+  }
   await worker.run();
 }
 

@@ -4,51 +4,25 @@
  * new per run), then Ctrl-C. The demo checks the engine's ledgers itself and exits
  * non-zero when they disagree with the rules; this test also reads the database.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client as PgClient } from 'pg';
+import {
+  interruptScript,
+  runScript,
+  waitForOutput,
+  type ScriptProcess,
+} from '../support/script-process';
 
 jest.setTimeout(300_000);
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 // Ports of this test's own engine (start.test.ts uses 17901/18901/55901).
 const PORTS = { temporal: 18051, ui: 18052, postgres: 56051, api: 18053 };
 
-interface Run {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function run(script: string, env: NodeJS.ProcessEnv): Run {
-  let output = '';
-  const child = spawn(TSX, [script], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, NO_COLOR: '1' },
-    detached: true, // its own process group, so SIGINT reaches it as Ctrl-C would
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return { child, output: () => output, exited };
-}
-
-async function waitForOutput(started: Run, text: string, ms = 120_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!started.output().includes(text)) {
-    if (started.child.exitCode !== null) throw new Error(`exited early:\n${started.output()}`);
-    if (Date.now() > deadline) throw new Error(`no "${text}" in:\n${started.output()}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 describe('npm run demo against npm start', () => {
   let dataDir: string;
-  let engine: Run | undefined;
+  let engine: ScriptProcess | undefined;
   const env = (): NodeJS.ProcessEnv => ({
     DATA_DIR: dataDir,
     TEMPORAL_PORT: String(PORTS.temporal),
@@ -61,27 +35,25 @@ describe('npm run demo against npm start', () => {
     DATABASE_URL: '',
     PAYLOAD_CODEC_KEYS: '',
     PAYLOAD_CODEC_ACTIVE_KEY: '',
+    NO_COLOR: '1',
   });
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'billing-demo-'));
     // As root, PostgreSQL runs as a `postgres` user that must reach the folder.
     await chmod(dataDir, 0o755);
-    engine = run('scripts/start.ts', env());
+    engine = runScript('scripts/start.ts', env());
     await waitForOutput(engine, 'Billing engine is up');
   });
   afterAll(async () => {
-    if (engine?.child.pid && engine.child.exitCode === null) {
-      process.kill(-engine.child.pid, 'SIGINT');
-      await engine.exited;
-    }
+    if (engine) await interruptScript(engine);
     await rm(dataDir, { recursive: true, force: true });
   });
 
   test('runs the whole scenario, twice, and every check passes', async () => {
     const outputs: string[] = [];
     for (let i = 0; i < 2; i++) {
-      const demo = run('scripts/demo.ts', env());
+      const demo = runScript('scripts/demo.ts', env());
       const code = await demo.exited;
       const output = demo.output();
       if (code !== 0) throw new Error(`demo exited ${String(code)}:\n${output}`);

@@ -3,7 +3,6 @@
  * data folder of this test's own), serves the Web UI, polls its task queue, keeps
  * workflows and rows across a restart, and refuses bad configuration in one line.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,12 +10,11 @@ import { Client, Connection } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
 import { createTrialAccount, getTrialUpgradeStage } from '../../client/trial-upgrade';
 import { TEST_ENV } from '../setup/services';
+import { interruptScript, runScript, waitForOutput } from '../support/script-process';
 import { engineDataConverter, payloadKeyring } from '../../client/data-converter';
 
 jest.setTimeout(180_000);
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 // Next to the shared test services' ports (TEST_TEMPORAL_PORT, TEST_POSTGRES_PORT), so
 // several checkouts running tests at once on one machine do not collide.
 const TEST_TEMPORAL = Number(process.env.TEST_TEMPORAL_PORT ?? 17233);
@@ -30,41 +28,6 @@ const PORTS = {
 };
 // npm start encrypts payloads with the development keyring: clients of it use the same.
 const dataConverter = engineDataConverter(payloadKeyring({}));
-
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function startEngine(env: NodeJS.ProcessEnv): Started {
-  let output = '';
-  const child = spawn(TSX, ['scripts/start.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    detached: true, // its own process group, so SIGINT reaches it as Ctrl-C would
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return { child, output: () => output, exited };
-}
-
-async function waitForOutput(started: Started, text: string, ms = 120_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!started.output().includes(text)) {
-    if (started.child.exitCode !== null)
-      throw new Error(`start exited early:\n${started.output()}`);
-    if (Date.now() > deadline) throw new Error(`no "${text}" in:\n${started.output()}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function stopEngine(started: Started): Promise<number | null> {
-  if (started.child.pid) process.kill(-started.child.pid, 'SIGINT');
-  return started.exited;
-}
 
 describe('npm start', () => {
   let dataDir: string;
@@ -90,7 +53,7 @@ describe('npm start', () => {
   });
 
   test("runs the engine, serves the UI, and a second start finds the first start's workflows and rows", async () => {
-    const first = startEngine(embeddedEnv());
+    const first = runScript('scripts/start.ts', embeddedEnv());
     try {
       await waitForOutput(first, 'Billing engine is up');
       expect(first.output()).toContain(`http://localhost:${PORTS.ui}`);
@@ -136,10 +99,10 @@ describe('npm start', () => {
         await connection.close();
       }
     } finally {
-      expect(await stopEngine(first)).not.toBeNull();
+      expect(await interruptScript(first)).not.toBeNull();
     }
 
-    const second = startEngine(embeddedEnv());
+    const second = runScript('scripts/start.ts', embeddedEnv());
     try {
       await waitForOutput(second, 'Billing engine is up');
       const connection = await Connection.connect({ address: `127.0.0.1:${PORTS.temporal}` });
@@ -159,7 +122,7 @@ describe('npm start', () => {
       await pg.end();
       expect(rows).toEqual([{ status: 'trial' }]);
     } finally {
-      await stopEngine(second);
+      await interruptScript(second);
     }
   });
 
@@ -169,7 +132,7 @@ describe('npm start', () => {
     ['TEMPORAL_PORT', { TEMPORAL_PORT: 'abc' }],
     ['DATABASE_URL', { DATABASE_URL: 'mysql://nope' }],
   ])('a bad %s stops start-up with one line naming it', async (variable, env) => {
-    const started = startEngine({ ...embeddedEnv(), ...env });
+    const started = runScript('scripts/start.ts', { ...embeddedEnv(), ...env });
     expect(await started.exited).toBe(1);
     const lines = started
       .output()
@@ -182,7 +145,7 @@ describe('npm start', () => {
   });
 
   test('an unreachable DATABASE_URL stops start-up with one line naming it', async () => {
-    const started = startEngine({
+    const started = runScript('scripts/start.ts', {
       ...embeddedEnv(),
       TEMPORAL_ADDRESS: process.env[TEST_ENV.temporalAddress],
       DATABASE_URL: 'postgresql://nobody:secret@127.0.0.1:1/billing',
