@@ -1,5 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import { Client, Pool } from 'pg';
+import { Client, Pool, escapeLiteral, type PoolClient, type QueryResult } from 'pg';
 import { Prisma, PrismaClient } from '../generated/prisma/client';
 import { ConfigError } from '../worker/config';
 
@@ -60,6 +60,43 @@ export interface SqlSession {
   query: SqlQuery;
   /** One READ COMMITTED transaction on one connection. */
   transaction<R>(work: (query: SqlQuery) => Promise<R>): Promise<R>;
+  /**
+   * One READ COMMITTED transaction of two statements in two round trips instead of
+   * four: BEGIN goes with the first statement and COMMIT with the second, so the row
+   * locks the first takes are held one round trip less (a hot coupon's queue moves
+   * faster). Ends with ROLLBACK when `work` returns or throws before `commit`.
+   */
+  pipelinedTransaction<R>(work: (tx: PipelinedTransaction) => Promise<R>): Promise<R>;
+}
+
+export interface PipelinedTransaction {
+  /** BEGIN and this statement, in one round trip: its rows. */
+  begin: SqlQuery;
+  /** This statement and COMMIT, in one round trip: its rows (COMMIT only if it succeeds). */
+  commit: SqlQuery;
+}
+
+/** A value the pipelined statements may carry: they are sent inline, as literals. */
+type InlineValue = string | number | boolean | null;
+
+/**
+ * `text` with $1..$n replaced by the values as SQL literals: the simple query protocol,
+ * which alone takes several statements in one message, takes no parameters. Strings
+ * through pg's escapeLiteral (quotes and backslashes escaped), numbers only if finite.
+ */
+export function inlineStatement(text: string, values: unknown[]): string {
+  return text.replace(/\$(\d+)/g, (_, n: string) => {
+    const value = values[Number(n) - 1] as InlineValue | undefined;
+    if (value === undefined) throw new Error(`no value for $${n}`);
+    if (value === null) return 'NULL';
+    if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) throw new Error(`$${n} is not a finite number`);
+      return String(value);
+    }
+    if (typeof value !== 'string') throw new Error(`$${n} cannot be sent inline`);
+    return escapeLiteral(value);
+  });
 }
 
 export function sqlSession(db: Database): SqlSession {
@@ -69,32 +106,76 @@ export function sqlSession(db: Database): SqlSession {
       (q: Pick<Prisma.TransactionClient, '$queryRawUnsafe'>): SqlQuery =>
       (text, values) =>
         q.$queryRawUnsafe<Record<string, unknown>[]>(text, ...values);
+    const transaction: SqlSession['transaction'] = (work) =>
+      db.$transaction((tx) => work(viaPrisma(tx)), TRANSACTION_OPTIONS);
     return {
       query: viaPrisma(db),
-      transaction: (work) => db.$transaction((tx) => work(viaPrisma(tx)), TRANSACTION_OPTIONS),
+      transaction,
+      // Through Prisma, one statement a round trip: the same transaction, unpipelined.
+      pipelinedTransaction: (work) => transaction((query) => work({ begin: query, commit: query })),
     };
   }
-  return {
-    query: async (text, values) => (await pool.query(text, values)).rows,
-    transaction: async (work) => {
-      const client = await pool.connect();
-      let broken: unknown;
-      try {
-        await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
-        const out = await work(async (text, values) => (await client.query(text, values)).rows);
-        await client.query('COMMIT');
-        return out;
-      } catch (err) {
+  /** A pooled connection for `work`, given back (or dropped, if its rollback failed). */
+  const withClient = async <R>(
+    work: (client: PoolClient, state: { open: boolean }) => Promise<R>,
+  ): Promise<R> => {
+    const client = await pool.connect();
+    const state = { open: false };
+    let broken: unknown;
+    try {
+      return await work(client, state);
+    } catch (err) {
+      if (state.open) {
         broken = await client.query('ROLLBACK').then(
           () => undefined,
           (rollbackErr: unknown) => rollbackErr,
         );
-        throw err;
-      } finally {
-        // A connection whose rollback failed is not given back to the pool.
-        client.release(broken instanceof Error ? broken : undefined);
       }
-    },
+      throw err;
+    } finally {
+      // A connection whose rollback failed is not given back to the pool.
+      client.release(broken instanceof Error ? broken : undefined);
+    }
+  };
+  const rowsOf = (client: PoolClient) => async (text: string, values: unknown[]) =>
+    (await client.query(text, values)).rows;
+  return {
+    query: async (text, values) => (await pool.query(text, values)).rows,
+    transaction: (work) =>
+      withClient(async (client, state) => {
+        await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+        state.open = true;
+        const out = await work(rowsOf(client));
+        await client.query('COMMIT');
+        state.open = false;
+        return out;
+      }),
+    pipelinedTransaction: (work) =>
+      withClient(async (client, state) => {
+        // Several statements in one message: the results come back one per statement.
+        const multi = async (text: string): Promise<Record<string, unknown>[]> => {
+          const results = (await client.query(text)) as unknown as QueryResult[];
+          return results[1]?.rows ?? [];
+        };
+        const out = await work({
+          begin: async (text, values) => {
+            state.open = true;
+            return multi(`BEGIN ISOLATION LEVEL READ COMMITTED; ${inlineStatement(text, values)}`);
+          },
+          commit: async (text, values) => {
+            const results = (await client.query(
+              `${inlineStatement(text, values)}; COMMIT`,
+            )) as unknown as QueryResult[];
+            state.open = false;
+            return results[0]?.rows ?? [];
+          },
+        });
+        if (state.open) {
+          await client.query('ROLLBACK');
+          state.open = false;
+        }
+        return out;
+      }),
   };
 }
 

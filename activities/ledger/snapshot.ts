@@ -111,6 +111,29 @@ interface ApplyCall extends SnapshotCall {
 interface DecidedGroups {
   reads: StatementGroup<SnapshotCall, Snapshot>;
   applies: StatementGroup<ApplyCall, ApplyOutcome>;
+  /** Coupons whose optimistic write lost a race lately: coupon id → until (epoch ms). */
+  contended: Map<string, number>;
+}
+
+/**
+ * How long a coupon counts as contended after an optimistic write on it lost a race.
+ * Meanwhile operations that would write it are decided under locks at once: on a hot
+ * coupon nearly every optimistic write loses (each one in a group changes what the next
+ * one decided on), and its read and write are then work the locked path does again.
+ */
+const CONTENDED_FOR_MS = 1000;
+/** Beyond this many contended coupons the expired ones are dropped. */
+const CONTENDED_PRUNE_AT = 10_000;
+
+function isContended(groups: DecidedGroups, coupons: readonly CouponWrite[], now: number): boolean {
+  return coupons.some((c) => (groups.contended.get(c.couponId) ?? 0) > now);
+}
+
+function markContended(groups: DecidedGroups, coupons: readonly CouponWrite[], now: number): void {
+  if (groups.contended.size > CONTENDED_PRUNE_AT) {
+    for (const [id, until] of groups.contended) if (until <= now) groups.contended.delete(id);
+  }
+  for (const c of coupons) groups.contended.set(c.couponId, now + CONTENDED_FOR_MS);
 }
 
 /** Per database: every operation of a process shares its groups (and its pool). */
@@ -139,6 +162,7 @@ function groupsOf(db: Database): DecidedGroups {
         async (call) => (await applyGroup(sql.query, [call]))[0] ?? noOutcome(call),
         DECIDED_GROUP_LIMITS,
       ),
+      contended: new Map(),
     };
     groupsByDatabase.set(db, groups);
   }
@@ -184,32 +208,37 @@ export async function runDecidedOperation<S, T>(
     changes: changesOf(decision),
   });
 
-  // Optimistic: read, decide, apply if nothing changed. Refusals go to the locked path.
+  // Optimistic: read, decide, apply if nothing changed. Refusals, and decisions that write a
+  // contended coupon, go to the locked path.
   const first = await withTransientRetry(() => groups.reads.run(call));
   if (first.operation) return replay<T>(first.operation, spec, requestHash);
   const decision = decideOrNull(decide, spec.stateSchema.parse(first.state));
-  if (decision) {
+  if (decision && !isContended(groups, decision.coupons, Date.now())) {
     const result = jsonCopy(decision.result);
     const outcome = await withTransientRetry(() =>
       groups.applies.run(applyCall(first, decision, result)),
     );
     const done = settled(outcome, result);
     if (done) return done.result;
+    markContended(groups, decision.coupons, Date.now());
   }
 
-  // Locked: the rows wait for this decision; a refusal throws and rolls back.
+  // Locked: the rows wait for this decision; a refusal throws and rolls back. BEGIN goes
+  // with the locking read and COMMIT with the write: on a hot coupon every operation
+  // queues on these locks, so each round trip they are held for is one the queue waits.
   return withTransientRetry(() =>
-    sql.transaction(async (query) => {
-      const locked = await readSnapshot(query, call, true);
+    sql.pipelinedTransaction(async (tx) => {
+      const locked = await readSnapshot(tx.begin, call, true);
       if (locked.operation) return replay<T>(locked.operation, spec, requestHash);
       const lockedDecision = decide(spec.stateSchema.parse(locked.state));
       const result = jsonCopy(lockedDecision.result);
       const done = settled(
-        await applyOne(query, applyCall(locked, lockedDecision, result)),
+        await applyOne(tx.commit, applyCall(locked, lockedDecision, result)),
         result,
       );
       if (done) return done.result;
-      // A row it does not lock (a new share, a new bill movement) changed: try again.
+      // A row it does not lock (a new share, a new bill movement) changed: nothing was
+      // written (the empty transaction committed): try again.
       throw new TransientConflict(`state of ${spec.kind} ${spec.key} changed under its locks`);
     }),
   );
