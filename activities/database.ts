@@ -152,20 +152,18 @@ export function sqlSession(db: Database): SqlSession {
       }),
     pipelinedTransaction: (work) =>
       withClient(async (client, state) => {
-        // Several statements in one message: the results come back one per statement.
-        const multi = async (text: string): Promise<Record<string, unknown>[]> => {
-          const results = (await client.query(text)) as unknown as QueryResult[];
-          return results[1]?.rows ?? [];
-        };
+        // Several statements in one message (no parameters): one result per statement.
+        const send = async (text: string) =>
+          (await client.query(text)) as unknown as QueryResult<Record<string, unknown>>[];
         const out = await work({
           begin: async (text, values) => {
+            const statement = inlineStatement(text, values);
             state.open = true;
-            return multi(`BEGIN ISOLATION LEVEL READ COMMITTED; ${inlineStatement(text, values)}`);
+            const results = await send(`BEGIN ISOLATION LEVEL READ COMMITTED; ${statement}`);
+            return results[1]?.rows ?? [];
           },
           commit: async (text, values) => {
-            const results = (await client.query(
-              `${inlineStatement(text, values)}; COMMIT`,
-            )) as unknown as QueryResult[];
+            const results = await send(`${inlineStatement(text, values)}; COMMIT`);
             state.open = false;
             return results[0]?.rows ?? [];
           },
