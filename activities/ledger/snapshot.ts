@@ -111,29 +111,40 @@ interface ApplyCall extends SnapshotCall {
 interface DecidedGroups {
   reads: StatementGroup<SnapshotCall, Snapshot>;
   applies: StatementGroup<ApplyCall, ApplyOutcome>;
-  /** Coupons whose optimistic write lost a race lately: coupon id → until (epoch ms). */
+  /** Coupons and accounts an optimistic write lost a race on lately: key → until (epoch ms). */
   contended: Map<string, number>;
 }
 
 /**
- * How long a coupon counts as contended after an optimistic write on it lost a race.
- * Meanwhile operations that would write it are decided under locks at once: on a hot
- * coupon nearly every optimistic write loses (each one in a group changes what the next
- * one decided on), and its read and write are then work the locked path does again.
+ * How long a coupon or account counts as contended after an optimistic write on it lost a
+ * race. Meanwhile its operations are decided under locks at once: on a hot coupon nearly
+ * every optimistic write loses (each one in a group changes what the next one decided
+ * on), and its read, decision and write are then work the locked path does again.
  */
 const CONTENDED_FOR_MS = 1000;
-/** Beyond this many contended coupons the expired ones are dropped. */
+/** Beyond this many contended keys the expired ones are dropped. */
 const CONTENDED_PRUNE_AT = 10_000;
 
-function isContended(groups: DecidedGroups, coupons: readonly CouponWrite[], now: number): boolean {
-  return coupons.some((c) => (groups.contended.get(c.couponId) ?? 0) > now);
+/** The keys an operation is known by before it reads: its coupon, its account. */
+function scopeOf(args: Record<string, string>): string[] {
+  const keys: string[] = [];
+  if (args.couponId) keys.push(`coupon:${args.couponId}`);
+  if (args.accountId) keys.push(`account:${args.accountId}`);
+  return keys;
 }
 
-function markContended(groups: DecidedGroups, coupons: readonly CouponWrite[], now: number): void {
+const couponKeys = (coupons: readonly CouponWrite[]): string[] =>
+  coupons.map((c) => `coupon:${c.couponId}`);
+
+function isContended(groups: DecidedGroups, keys: readonly string[], now: number): boolean {
+  return keys.some((key) => (groups.contended.get(key) ?? 0) > now);
+}
+
+function markContended(groups: DecidedGroups, keys: readonly string[], now: number): void {
   if (groups.contended.size > CONTENDED_PRUNE_AT) {
-    for (const [id, until] of groups.contended) if (until <= now) groups.contended.delete(id);
+    for (const [key, until] of groups.contended) if (until <= now) groups.contended.delete(key);
   }
-  for (const c of coupons) groups.contended.set(c.couponId, now + CONTENDED_FOR_MS);
+  for (const key of keys) groups.contended.set(key, now + CONTENDED_FOR_MS);
 }
 
 /** Per database: every operation of a process shares its groups (and its pool). */
@@ -208,19 +219,23 @@ export async function runDecidedOperation<S, T>(
     changes: changesOf(decision),
   });
 
-  // Optimistic: read, decide, apply if nothing changed. Refusals, and decisions that write a
-  // contended coupon, go to the locked path.
-  const first = await withTransientRetry(() => groups.reads.run(call));
-  if (first.operation) return replay<T>(first.operation, spec, requestHash);
-  const decision = decideOrNull(decide, spec.stateSchema.parse(first.state));
-  if (decision && !isContended(groups, decision.coupons, Date.now())) {
-    const result = jsonCopy(decision.result);
-    const outcome = await withTransientRetry(() =>
-      groups.applies.run(applyCall(first, decision, result)),
-    );
-    const done = settled(outcome, result);
-    if (done) return done.result;
-    markContended(groups, decision.coupons, Date.now());
+  // Optimistic: read, decide, apply if nothing changed. Refusals, and operations on a
+  // contended coupon or account, go to the locked path.
+  const scope = scopeOf(spec.stateArgs);
+  if (!isContended(groups, scope, Date.now())) {
+    const first = await withTransientRetry(() => groups.reads.run(call));
+    if (first.operation) return replay<T>(first.operation, spec, requestHash);
+    const decision = decideOrNull(decide, spec.stateSchema.parse(first.state));
+    const written = decision ? couponKeys(decision.coupons) : [];
+    if (decision && !isContended(groups, written, Date.now())) {
+      const result = jsonCopy(decision.result);
+      const outcome = await withTransientRetry(() =>
+        groups.applies.run(applyCall(first, decision, result)),
+      );
+      const done = settled(outcome, result);
+      if (done) return done.result;
+      markContended(groups, [...scope, ...written], Date.now());
+    }
   }
 
   // Locked: the rows wait for this decision; a refusal throws and rolls back. BEGIN goes
