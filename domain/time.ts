@@ -25,7 +25,8 @@ const isLeapYear = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y %
 /**
  * Epoch ms of an ISO instant with a zone, or NaN. Every coupon's dates are compared
  * on every drawdown and eligibility check, so this reads the date's digits itself
- * instead of building a Date to check the calendar (a fifth of the time: bench/RESULTS.md).
+ * instead of building a Date to check the calendar (0.79 -> 0.30 us a call; a bill over
+ * 50 coupons 445 -> 235 us: bench/RESULTS.md, 2026-12-07).
  */
 function isoEpochMs(value: string): number {
   if (!ISO_WITH_ZONE.test(value)) return NaN;
