@@ -113,8 +113,9 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     genReqId: () => `req-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     // Ids are at most 64 characters; a longer path parameter still reaches validation
-    // (and is refused naming it) instead of matching no route.
-    maxParamLength: 2048,
+    // (and is refused naming it) instead of matching no route. (Router options go in
+    // routerOptions since Fastify 5.5: at the top level they print a deprecation warning.)
+    routerOptions: { maxParamLength: 2048 },
     // A request Node's parser refuses (headers or URL too large, bad framing) never
     // reaches Fastify: it is answered as a problem on the socket.
     clientErrorHandler: (error: Error & { code?: string }, socket: Socket) => {
