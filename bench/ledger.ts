@@ -48,9 +48,11 @@ import { Pool } from 'pg';
 import { createLedgerActivities } from '../activities/ledger/activities';
 import { createStatementGroup } from '../activities/ledger/group-commit';
 import { DECIDED_GROUP_LIMITS, groupCommitStats } from '../activities/ledger/snapshot';
+import { Dec } from '../domain';
 import {
   couponFrozenForOrder,
   createAccount,
+  createBills,
   grantCoupon,
   T0,
 } from '../test/support/ledger-fixtures';
@@ -152,20 +154,17 @@ async function main(): Promise<void> {
     if (rowCount !== 1)
       throw new Error(`raw drawdown of ${couponId} for ${billId} updated nothing`);
   };
-  /** Bill rows as the bill workflow's openBill writes them (pending), untimed. */
-  const openBills = async (billIds: string[], accountOf: (i: number) => string) => {
-    await db.bill.createMany({
-      data: billIds.map((id, i) => ({
-        id,
+  /** N bills' rows, the i-th on accountOf(i), as the bill workflow opens them: their ids. */
+  const openBills = (prefix: string, accountOf: (i: number) => string) =>
+    createBills(
+      db,
+      Array.from({ length: N }, (_, i) => ({
+        id: `${prefix}-${i}`,
         accountId: accountOf(i),
         commodityCode: COMMODITY,
         amount: BILL_AMOUNT,
-        currency: 'USD',
       })),
-    });
-    return billIds;
-  };
-  const billIds = (prefix: string) => Array.from({ length: N }, (_, i) => `${prefix}-${i}`);
+    );
   const rawUpdate = (couponId: string) =>
     raw.query('UPDATE "Coupon" SET "balance" = "balance" - 1 WHERE "id" = $1 AND "balance" >= 1', [
       couponId,
@@ -236,16 +235,16 @@ async function main(): Promise<void> {
     await rawUpdate(rawHotCoupon); // warm the statements
     await rawLedgerWrite(writeCoupons[0] ?? '', 'bench:raw-write:warm');
 
-    const bill = (r: number, i: number, kind: 'hot' | 'many', accountId: string) =>
+    const bill = (billId: string, accountId: string) =>
       ledger.drawDownBill({
-        billId: `bill-${kind}-${r}-${i}`,
+        billId,
         accountId,
         commodityCode: COMMODITY,
         amount: BILL_AMOUNT,
         currency: 'USD',
         overdue: false,
         at: T0,
-        operationKey: `bench:${kind}:${r}:${i}`,
+        operationKey: `bench:${billId}`,
       });
 
     // The coupons the raw statements move without movements: the ledger check leaves them out.
@@ -254,10 +253,10 @@ async function main(): Promise<void> {
     for (let r = 0; r <= ROUNDS; r++) {
       const round = r === 0 ? WARM_UP : `${r}/${ROUNDS}`;
       // Bills drawn on need their rows, as the bill workflow opens them (untimed).
-      await openBills(billIds(`bill-hot-${r}`), () => hotAccount);
-      await openBills(billIds(`bill-many-${r}`), (i) => accounts[i] ?? '');
-      const rawHotBills = await openBills(billIds(`raw-bill-hot-${r}`), () => rawHotAccount);
-      const rawManyBills = await openBills(billIds(`raw-bill-many-${r}`), (i) => accounts[i] ?? '');
+      const hotBills = await openBills(`bill-hot-${r}`, () => hotAccount);
+      const manyBills = await openBills(`bill-many-${r}`, (i) => accounts[i] ?? '');
+      const rawHotBills = await openBills(`raw-bill-hot-${r}`, () => rawHotAccount);
+      const rawManyBills = await openBills(`raw-bill-many-${r}`, (i) => accounts[i] ?? '');
       // Order deductions need coupons frozen for their orders beforehand (untimed).
       const frozen: FrozenCoupon[] = [];
       const rawFrozen: FrozenCoupon[] = [];
@@ -274,7 +273,7 @@ async function main(): Promise<void> {
             round,
             'hot coupon',
             'engine drawDownBill',
-            await timedEngine((i) => bill(r, i, 'hot', hotAccount)),
+            await timedEngine((i) => bill(hotBills[i] ?? '', hotAccount)),
           ),
         async () =>
           record(
@@ -290,7 +289,7 @@ async function main(): Promise<void> {
             round,
             'many coupons',
             'engine drawDownBill',
-            await timedEngine((i) => bill(r, i, 'many', accounts[i] ?? '')),
+            await timedEngine((i) => bill(manyBills[i] ?? '', accounts[i] ?? '')),
           ),
         async () => {
           record(
@@ -339,10 +338,10 @@ async function main(): Promise<void> {
     }
 
     const left = await db.coupon.findUniqueOrThrow({ where: { id: hotCoupon } });
-    const drawn = N * (ROUNDS + 1) * Number(BILL_AMOUNT);
-    if (left.balance.toString() !== String(1_000_000 - drawn)) {
+    const expected = new Dec(1_000_000).minus(new Dec(BILL_AMOUNT).times(N * (ROUNDS + 1)));
+    if (!expected.equals(left.balance.toString())) {
       throw new Error(
-        `hot coupon balance ${left.balance.toString()}, expected ${1_000_000 - drawn}`,
+        `hot coupon balance ${left.balance.toString()}, expected ${expected.toString()}`,
       );
     }
     const consistency = await ledger.checkLedgerConsistency();

@@ -241,27 +241,30 @@ export async function grantCoupon(db: Database, fixture: CouponFixture): Promise
   return coupon.id;
 }
 
-export async function createBill(
-  db: Database,
-  fixture: {
-    id?: string;
-    accountId: string;
-    commodityCode?: string;
-    amount?: string;
-    currency?: CurrencyCode;
-  },
-): Promise<string> {
-  const id = fixture.id ?? uid('bill');
-  await db.bill.create({
-    data: {
-      id,
-      accountId: fixture.accountId,
-      commodityCode: fixture.commodityCode ?? 'ecs',
-      amount: fixture.amount ?? '10.00',
-      currency: fixture.currency ?? 'USD',
-    },
-  });
+interface BillFixture {
+  id?: string;
+  accountId: string;
+  commodityCode?: string;
+  amount?: string;
+  currency?: CurrencyCode;
+}
+
+export async function createBill(db: Database, fixture: BillFixture): Promise<string> {
+  const [id = ''] = await createBills(db, [fixture]);
   return id;
+}
+
+/** Pending Bill rows, as the bill workflow's openBill writes them, in one statement; their ids. */
+export async function createBills(db: Database, fixtures: BillFixture[]): Promise<string[]> {
+  const rows = fixtures.map((fixture) => ({
+    id: fixture.id ?? uid('bill'),
+    accountId: fixture.accountId,
+    commodityCode: fixture.commodityCode ?? 'ecs',
+    amount: fixture.amount ?? '10.00',
+    currency: fixture.currency ?? 'USD',
+  }));
+  await db.bill.createMany({ data: rows });
+  return rows.map((row) => row.id);
 }
 
 /** The non-retryable ApplicationFailure a ledger activity threw; fails if it resolved. */
