@@ -40,6 +40,9 @@ export interface RunningDevServer {
   stop: () => Promise<void>;
 }
 
+/** How much of the dev server's last output an early exit's error quotes (characters). */
+const PRINTED_KEPT = 4000;
+
 /** The CLI's dev server with every engine search attribute registered. */
 export async function startTemporalDevServer(options: DevServerOptions): Promise<RunningDevServer> {
   const cli = await findTemporalCli();
@@ -71,16 +74,28 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   process.once('exit', killOnExit);
   child.once('exit', () => process.off('exit', killOnExit));
   const log = options.log ?? (() => undefined);
-  child.stdout?.on('data', (chunk: Buffer) => log(chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => log(chunk.toString()));
+  // The end of what it printed, for the error when it exits before it is ready (its
+  // log level is error, so that is its reason: a port in use, a locked database file).
+  let printed = '';
+  const take = (chunk: Buffer): void => {
+    const text = chunk.toString();
+    printed = (printed + text).slice(-PRINTED_KEPT);
+    log(text);
+  };
+  child.stdout?.on('data', take);
+  child.stderr?.on('data', take);
   const address = `127.0.0.1:${options.port}`;
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
 
   const deadline = Date.now() + 60_000;
   for (;;) {
     const code = await Promise.race([exited, new Promise((r) => setTimeout(r, 250, 'waiting'))]);
-    if (code !== 'waiting')
-      throw new Error(`temporal server start-dev exited (code ${String(code)})`);
+    if (code !== 'waiting') {
+      const said = printed.trim();
+      throw new Error(
+        `temporal server start-dev exited (code ${String(code)})${said ? `:\n${said}` : ''}`,
+      );
+    }
     try {
       const connection = await Connection.connect({ address, connectTimeout: '1s' });
       await connection.healthService.check({});
