@@ -42,6 +42,9 @@ export interface RunningDevServer {
 
 /** How much of the dev server's last output an early exit's error quotes (characters). */
 const PRINTED_KEPT = 4000;
+/** Starts tried before an exit before ready is an error, and the pause between them. */
+const START_ATTEMPTS = 3;
+const RETRY_AFTER_MS = 1000;
 
 /** The CLI's dev server with every engine search attribute registered. */
 export async function startTemporalDevServer(options: DevServerOptions): Promise<RunningDevServer> {
@@ -68,6 +71,31 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   for (const key of ENGINE_SEARCH_ATTRIBUTES)
     args.push('--search-attribute', `${key.name}=Keyword`);
 
+  // An exit before it is ready is tried again a few times: the server binds ports of its
+  // own choosing beside ours (one can be taken between its choice and its bind by whatever
+  // else starts on the machine), and a server that stopped just before may still be
+  // letting go of the SQLite file. A port of ours held by another program fails every time,
+  // and the last error says so.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launch(cli, args, options);
+    } catch (err) {
+      if (!(err instanceof DevServerExited) || attempt >= START_ATTEMPTS) throw err;
+      options.log?.(`${err.message}\n(trying again, ${attempt + 1} of ${START_ATTEMPTS})\n`);
+      await new Promise((r) => setTimeout(r, RETRY_AFTER_MS));
+    }
+  }
+}
+
+/** The dev server exited before it was ready; the message quotes its last output. */
+class DevServerExited extends Error {}
+
+/** Starts the server once and waits until it answers health checks. */
+async function launch(
+  cli: string,
+  args: string[],
+  options: DevServerOptions,
+): Promise<RunningDevServer> {
   const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   // Never leave an orphaned server behind, however this process ends.
   const killOnExit = (): void => void child.kill('SIGTERM');
@@ -92,7 +120,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     const code = await Promise.race([exited, new Promise((r) => setTimeout(r, 250, 'waiting'))]);
     if (code !== 'waiting') {
       const said = printed.trim();
-      throw new Error(
+      throw new DevServerExited(
         `temporal server start-dev exited (code ${String(code)})${said ? `:\n${said}` : ''}`,
       );
     }
