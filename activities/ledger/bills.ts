@@ -21,12 +21,19 @@ import {
 import { z } from 'zod';
 import { CouponKind, CouponMovementKind } from '../../generated/prisma/client';
 import type { Database } from '../database';
-import { couponWrite } from './movements';
+import { couponWrite, type CouponWrite } from './movements';
 import type { Tx } from './operation';
 import { netCouponDeduction, netOfMovements } from './order-use';
 import { accountNotFound } from './refusal';
 import { amountRoundedUp, productOf, toDomainCoupon } from './rows';
-import { CouponRowSchema, ProductRowSchema, runDecidedOperation, type Decision } from './snapshot';
+import {
+  CouponRowSchema,
+  ProductRowSchema,
+  runDecidedOperation,
+  StateVersionsSchema,
+  type Decision,
+  type RowVersions,
+} from './snapshot';
 import type { BillDrawdownResult, DrawDownBillInput } from './types';
 
 const DrawdownStateSchema = z.object({
@@ -49,6 +56,7 @@ const DrawdownStateSchema = z.object({
       deducted: z.string().nullable(),
     }),
   ),
+  versions: StateVersionsSchema,
 });
 type DrawdownState = z.infer<typeof DrawdownStateSchema>;
 
@@ -111,6 +119,7 @@ function decideDrawdown(
         blockedBy: null,
       },
       coupons: [],
+      ...standingOn(input, state, []),
     };
   }
 
@@ -168,6 +177,43 @@ function decideDrawdown(
     },
     coupons,
     ...(billCouponDeduction !== undefined ? { billCouponDeduction } : {}),
+    ...standingOn(input, state, coupons),
+  };
+}
+
+/**
+ * The rows a drawdown stands on, by version, when they are all it stands on (snapshot.ts):
+ * the account (its arrears), the Bill row (its amount; every coupon movement for a bill
+ * also updates its row, so the row's version covers what coupons already drew for it),
+ * and each coupon drawn. A coupon it read but did not draw may change in between (a
+ * grant, a return, a freeze): the drawdown is then ordered before that change, as if it
+ * had committed first, and draws what the rules chose on its read. Without a Bill row, what is drawn for the bill is only in its movements, and a shared
+ * coupon's access is in a share row: then the write checks the whole state.
+ */
+function standingOn(
+  input: DrawDownBillInput,
+  state: DrawdownState,
+  coupons: readonly CouponWrite[],
+): { versions?: RowVersions } {
+  const { account, bill } = state.versions;
+  const ownCoupon = new Set(
+    state.coupons.filter((c) => c.ownerAccountId === input.accountId).map((c) => c.id),
+  );
+  if (account === null || bill === null || !coupons.every((c) => ownCoupon.has(c.couponId))) {
+    return {};
+  }
+  const drawn: Record<string, string> = {};
+  for (const { couponId } of coupons) {
+    const version = state.versions.coupons[couponId];
+    if (version === undefined) return {};
+    drawn[couponId] = version;
+  }
+  return {
+    versions: {
+      accounts: { [input.accountId]: account },
+      bills: { [input.billId]: bill },
+      coupons: drawn,
+    },
   };
 }
 

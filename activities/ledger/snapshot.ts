@@ -9,10 +9,20 @@
  *   2. the domain decides in TypeScript on that state (domain/ stays the only
  *      judge of balances, eligibility and drawdown order);
  *   3. ledger_apply, in ONE statement (its own transaction), takes the
- *      operation's locks in the ledger's lock order (locks.ts), reads the state
- *      again, and writes the decision (coupon updates, their movements, the
- *      bill's coupon deduction, the Operation) only if the key is still not done
- *      and the state hashes the same as the one decided on.
+ *      operation's locks in the ledger's lock order (locks.ts), checks what the
+ *      decision stood on, and writes the decision (coupon updates, their
+ *      movements, the bill's coupon deduction, the Operation) only if the key is
+ *      still not done and nothing it stood on changed. It checks one of two ways:
+ *      - by default, it reads the whole state again and compares its hash with
+ *        the one decided on;
+ *      - when the decision names the rows it stands on, by version (Decision's
+ *        versions: PostgreSQL's xmin, which every UPDATE renews), it locks those
+ *        rows and compares their versions: no second read of the state. Only a
+ *        decision that depends on nothing else may name them (bills.ts says when
+ *        a drawdown does). A row it read but neither names nor writes may then
+ *        change in between: the operation is then ordered before that change, as
+ *        if it had committed first, which is what the locked path gives too when
+ *        that change comes a moment later.
  *
  * Steps 1 and 3 go through group commit (group-commit.ts): on a busy worker,
  * the reads of many operations are one statement, and their writes one
@@ -28,7 +38,8 @@
  * ones of runOperation (operation.ts): same key + same request → the stored
  * result; same key + other request → operation_key_reused.
  * SQL: prisma/migrations/20261201000000_ledger_snapshot_operations (and
- * 20261201100000_ledger_freeze_snapshot, 20261201200000_ledger_group_commit).
+ * 20261201100000_ledger_freeze_snapshot, 20261201200000_ledger_group_commit,
+ * 20261207190000_ledger_drawdown_row_versions).
  */
 import { z } from 'zod';
 import { COUPON_STATUSES } from '../../domain';
@@ -68,7 +79,27 @@ export interface Decision<T> {
   coupons: CouponWrite[];
   /** Bill.couponDeduction after the writes (the bill row, when it exists). */
   billCouponDeduction?: string;
+  /**
+   * The rows the decision stands on, by version, when they are all it stands on:
+   * the write then checks these rows instead of the whole state read (its hash).
+   * Every coupon it writes must be among them.
+   */
+  versions?: RowVersions;
 }
+
+/** Row versions (PostgreSQL's xmin, as text) by id; as ledger_rows_unchanged takes them. */
+export interface RowVersions {
+  accounts?: Record<string, string>;
+  coupons?: Record<string, string>;
+  bills?: Record<string, string>;
+}
+
+/** Row versions as a state carries them (ledger_drawdown_snapshot): null, no such row. */
+export const StateVersionsSchema = z.object({
+  account: z.string().nullable(),
+  bill: z.string().nullable(),
+  coupons: z.record(z.string(), z.string()),
+});
 
 const StoredOperationSchema = z.object({
   kind: z.string(),
@@ -105,7 +136,7 @@ interface ApplyCall extends SnapshotCall {
   stateHash: string;
   requestHash: string;
   result: unknown;
-  changes: { coupons: CouponWrite[]; billCouponDeduction?: string };
+  changes: { coupons: CouponWrite[]; billCouponDeduction?: string; versions?: RowVersions };
 }
 
 interface DecidedGroups {
@@ -293,6 +324,7 @@ function changesOf<T>(decision: Decision<T>): ApplyCall['changes'] {
     ...(decision.billCouponDeduction !== undefined
       ? { billCouponDeduction: decision.billCouponDeduction }
       : {}),
+    ...(decision.versions !== undefined ? { versions: decision.versions } : {}),
   };
 }
 

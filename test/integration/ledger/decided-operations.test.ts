@@ -25,6 +25,11 @@ import {
   uid,
 } from '../../support/ledger-fixtures';
 import { couponState } from '../../support/ledger-reads';
+import {
+  applyGroupRaw as applyGroup,
+  applyRaw as apply,
+  readSnapshot,
+} from '../../support/decided-operations';
 
 jest.setTimeout(120_000);
 const t = useLedgerDatabase();
@@ -40,13 +45,8 @@ const bill = (accountId: string, amount = '1.00') => ({
   operationKey: uid('op'),
 });
 
-async function snapshot(operation: string, key: string, args: Record<string, string>) {
-  const rows = await t.db.$queryRaw<{ s: { stateHash: string; operation: unknown } }[]>`
-    SELECT ledger_snapshot(${operation}, ${key}, ${JSON.stringify(args)}::jsonb, false) AS s`;
-  const first = rows[0];
-  if (!first) throw new Error('no snapshot');
-  return first.s;
-}
+const snapshot = (operation: string, key: string, args: Record<string, string>) =>
+  readSnapshot(t.db, operation, key, args);
 
 /** A coupon of its own account, frozen for a new order of 10.00: ready for deductCoupon. */
 const frozenCoupon = () => couponFrozenForOrder(t.db, t.ledger, { faceValue: '40.00' });
@@ -63,12 +63,7 @@ async function untilSomeoneWaitsForALock() {
   throw new Error('no session ever waited for a lock');
 }
 
-/** ledger_apply_group's outcomes for these operations. */
-async function applyGroupRaw(ops: unknown[]) {
-  const rows = await t.db.$queryRaw<{ o: { outcome: string; sqlstate?: string }[] }[]>`
-    SELECT ledger_apply_group(${JSON.stringify(ops)}::jsonb) AS o`;
-  return rows[0]?.o;
-}
+const applyGroupRaw = (ops: unknown[]) => applyGroup(t.db, ops);
 
 /** One deductCoupon write as the engine would send it (the coupon's 10.00 deduction). */
 async function deductionWrite(couponId: string, orderId: string, key: string) {
@@ -99,18 +94,13 @@ async function deductionWrite(couponId: string, orderId: string, key: string) {
   };
 }
 
-async function applyRaw(
+const applyRaw = (
   operation: string,
   key: string,
   args: Record<string, string>,
   stateHash: string,
   changes: unknown,
-) {
-  const rows = await t.db.$queryRaw<{ o: { outcome: string } }[]>`
-    SELECT ledger_apply(${operation}, ${key}, ${JSON.stringify(args)}::jsonb, ${stateHash},
-                        'test-hash', '{}'::jsonb, ${JSON.stringify(changes)}::jsonb) AS o`;
-  return rows[0]?.o;
-}
+) => apply(t.db, operation, key, args, stateHash, changes);
 
 test('a decision on a state that changed meanwhile writes nothing (outcome changed)', async () => {
   const accountId = await createAccount(t.db);

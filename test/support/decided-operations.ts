@@ -1,0 +1,52 @@
+/**
+ * The decided operations' SQL (activities/ledger/snapshot.ts), called directly, so a
+ * test can put a change between an operation's read and its write.
+ */
+import type { Database } from '../../activities/database';
+
+export interface RawSnapshot {
+  stateHash: string;
+  operation: unknown;
+  state: {
+    versions?: { account: string | null; bill: string | null; coupons: Record<string, string> };
+  };
+}
+
+/** ledger_snapshot, unlocked, with its state (as the optimistic path reads it). */
+export async function readSnapshot(
+  db: Database,
+  operation: string,
+  key: string,
+  args: Record<string, string>,
+): Promise<RawSnapshot> {
+  const rows = await db.$queryRaw<{ s: RawSnapshot }[]>`
+    SELECT ledger_snapshot(${operation}, ${key}, ${JSON.stringify(args)}::jsonb, false) AS s`;
+  const first = rows[0];
+  if (!first) throw new Error('no snapshot');
+  return first.s;
+}
+
+/** ledger_apply, alone: its outcome (an error it raises rejects). */
+export async function applyRaw(
+  db: Database,
+  operation: string,
+  key: string,
+  args: Record<string, string>,
+  stateHash: string,
+  changes: unknown,
+): Promise<{ outcome: string } | undefined> {
+  const rows = await db.$queryRaw<{ o: { outcome: string } }[]>`
+    SELECT ledger_apply(${operation}, ${key}, ${JSON.stringify(args)}::jsonb, ${stateHash},
+                        'test-hash', '{}'::jsonb, ${JSON.stringify(changes)}::jsonb) AS o`;
+  return rows[0]?.o;
+}
+
+/** ledger_apply_group's outcomes for these operations. */
+export async function applyGroupRaw(
+  db: Database,
+  ops: unknown[],
+): Promise<{ outcome: string; sqlstate?: string }[] | undefined> {
+  const rows = await db.$queryRaw<{ o: { outcome: string; sqlstate?: string }[] }[]>`
+    SELECT ledger_apply_group(${JSON.stringify(ops)}::jsonb) AS o`;
+  return rows[0]?.o;
+}
