@@ -3,8 +3,8 @@
  * picks and chains the account's accessible cash coupons (own and shared); each
  * draw is one 'deduct' movement with the bill id. The domain decides on one
  * snapshot of the account, its coupons and the bill, and the decision is written
- * only if that state is unchanged under the account and coupon locks (sorted
- * ids), else decided again on the locked rows (snapshot.ts); so concurrent bills
+ * only if the rows it stands on are unchanged (standingOn), else decided again on
+ * the locked rows (snapshot.ts); so concurrent bills
  * drawing on the same coupon each see what the previous one left. A bill is
  * covered once: coupons draw at most the bill amount (the Bill row's, when it
  * exists) less what they already cover for it (an earlier drawdown under another
@@ -124,8 +124,9 @@ function decideDrawdown(
   }
 
   const arrears = new Dec(account.arrears);
+  const offered = new Map(state.coupons.map((row) => [row.id, toDomainCoupon(row)]));
   const drawdown = drawDown(
-    state.coupons.map(toDomainCoupon),
+    [...offered.values()],
     {
       billId: input.billId,
       accountId: input.accountId,
@@ -142,8 +143,10 @@ function decideDrawdown(
   );
   const coupons = drawdown.draws.map((draw) => {
     const row = byId.get(draw.couponId);
-    if (!row) throw new Error(`drawdown named coupon ${draw.couponId} that was not offered`);
-    const coupon = toDomainCoupon(row);
+    const coupon = offered.get(draw.couponId);
+    if (!row || !coupon) {
+      throw new Error(`drawdown named coupon ${draw.couponId} that was not offered`);
+    }
     return couponWrite(row, {
       kind: 'deduct',
       balanceAfter: draw.balanceAfter,
@@ -187,8 +190,9 @@ function decideDrawdown(
  * also updates its row, so the row's version covers what coupons already drew for it),
  * and each coupon drawn. A coupon it read but did not draw may change in between (a
  * grant, a return, a freeze): the drawdown is then ordered before that change, as if it
- * had committed first, and draws what the rules chose on its read. Without a Bill row, what is drawn for the bill is only in its movements, and a shared
- * coupon's access is in a share row: then the write checks the whole state.
+ * had committed first, and draws what the rules chose on its read. Without a Bill row,
+ * what is drawn for the bill is only in its movements, and a shared coupon's access is
+ * in a share row: then it names none, and is decided under locks.
  */
 function standingOn(
   input: DrawDownBillInput,

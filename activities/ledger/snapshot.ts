@@ -31,7 +31,9 @@
  * careful way below and the others are written).
  *
  * When the state changed in between (a busy coupon), or the decision is a
- * refusal, the operation runs again the careful way: in one transaction that
+ * refusal, or it cannot be checked without locks (a drawdown's unlocked read
+ * computes no state hash: a drawdown that cannot name its rows' versions is
+ * decided under locks), the operation runs again the careful way: in one transaction that
  * takes the locks first (ledger_snapshot with locks), decides on the locked
  * rows, and applies. So a refusal is always judged on locked rows, stores
  * nothing, and a hot coupon's queue does not starve. The guarantees are the
@@ -110,7 +112,11 @@ const StoredOperationSchema = z.object({
 const SnapshotSchema = z.object({
   operation: StoredOperationSchema.nullable(),
   state: z.unknown(),
-  stateHash: z.string(),
+  /**
+   * null: this read carries no hash (a drawdown's unlocked read): only a decision that
+   * names its rows' versions is written without locks; any other is decided under locks.
+   */
+  stateHash: z.string().nullable(),
 });
 type Snapshot = z.infer<typeof SnapshotSchema>;
 
@@ -133,7 +139,7 @@ interface SnapshotCall {
 
 /** One operation's write, as ledger_apply takes it. */
 interface ApplyCall extends SnapshotCall {
-  stateHash: string;
+  stateHash: string | null;
   requestHash: string;
   result: unknown;
   changes: { coupons: CouponWrite[]; billCouponDeduction?: string; versions?: RowVersions };
@@ -256,7 +262,9 @@ export async function runDecidedOperation<S, T>(
   if (!isContended(groups, scope, Date.now())) {
     const first = await withTransientRetry(() => groups.reads.run(call));
     if (first.operation) return replay<T>(first.operation, spec, requestHash);
-    const decision = decideOrNull(decide, spec.stateSchema.parse(first.state));
+    const parsed = decideOrNull(decide, spec.stateSchema.parse(first.state));
+    // Checkable: by the versions it names, or by the hash of the state it read.
+    const decision = parsed?.versions || first.stateHash !== null ? parsed : null;
     const written = decision ? couponKeys(decision.coupons) : [];
     if (decision && !isContended(groups, written, Date.now())) {
       const result = jsonCopy(decision.result);

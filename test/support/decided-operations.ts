@@ -5,22 +5,27 @@
 import type { Database } from '../../activities/database';
 
 export interface RawSnapshot {
-  stateHash: string;
+  /** null: a drawdown's unlocked read carries none. */
+  stateHash: string | null;
   operation: unknown;
   state: {
     versions?: { account: string | null; bill: string | null; coupons: Record<string, string> };
   };
 }
 
-/** ledger_snapshot, unlocked, with its state (as the optimistic path reads it). */
+/**
+ * ledger_snapshot with its state: unlocked, as the optimistic path reads it; or with
+ * locks (held only by this statement), as the locked path reads it.
+ */
 export async function readSnapshot(
   db: Database,
   operation: string,
   key: string,
   args: Record<string, string>,
+  lock = false,
 ): Promise<RawSnapshot> {
   const rows = await db.$queryRaw<{ s: RawSnapshot }[]>`
-    SELECT ledger_snapshot(${operation}, ${key}, ${JSON.stringify(args)}::jsonb, false) AS s`;
+    SELECT ledger_snapshot(${operation}, ${key}, ${JSON.stringify(args)}::jsonb, ${lock}) AS s`;
   const first = rows[0];
   if (!first) throw new Error('no snapshot');
   return first.s;
@@ -32,7 +37,7 @@ export async function applyRaw(
   operation: string,
   key: string,
   args: Record<string, string>,
-  stateHash: string,
+  stateHash: string | null,
   changes: unknown,
 ): Promise<{ outcome: string } | undefined> {
   const rows = await db.$queryRaw<{ o: { outcome: string } }[]>`

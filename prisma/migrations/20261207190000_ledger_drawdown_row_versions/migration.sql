@@ -13,6 +13,8 @@
 
 -- drawDownBill, as in 20261207150000_ledger_state_as_json, its state now with the
 -- versions of its rows: the account, the bill (null: no row) and each coupon, by id.
+-- Its state hash only when locked: the unlocked read serves decisions written on
+-- versions, and one that cannot name them is decided under locks.
 CREATE OR REPLACE FUNCTION "ledger_drawdown_snapshot"(p_key text, p_account text, p_bill text, p_commodity text,
                                                       p_lock boolean, p_json boolean)
 RETURNS json LANGUAGE plpgsql AS E'
@@ -67,7 +69,8 @@ BEGIN
     WHERE m."billId" = p_bill AND m."kind" IN (''deduct'', ''return'')), ''[]''::json)\073
   RETURN json_build_object(
     ''operation'', ledger_stored_operation_json(p_key),
-    ''stateHash'', md5(ROW(v_account, v_shared, v_coupons, v_product, v_bill_amount, v_movements::text)::text),
+    ''stateHash'', CASE WHEN p_lock THEN
+      md5(ROW(v_account, v_shared, v_coupons, v_product, v_bill_amount, v_movements::text)::text) END,
     ''state'', CASE WHEN p_json THEN json_build_object(
       ''account'', CASE WHEN v_account."id" IS NULL THEN NULL ELSE json_build_object(
         ''id'', v_account."id", ''organizationId'', v_account."organizationId",
@@ -101,7 +104,6 @@ DECLARE
   v_snapshot json\073
   v_stored json\073
   v_versions jsonb := p_changes->''versions''\073
-  v_ids text[]\073
   v_change jsonb\073
   v_now timestamp(3) := now() AT TIME ZONE ''UTC''\073
 BEGIN
@@ -111,15 +113,11 @@ BEGIN
     IF v_stored IS NOT NULL THEN
       RETURN jsonb_build_object(''outcome'', ''stored'', ''operation'', v_stored)\073
     END IF\073
-    -- Each by its primary key (= ANY of an array), never a join the planner could hash.
-    v_ids := ARRAY(SELECT jsonb_object_keys(COALESCE(v_versions->''accounts'', ''{}'')))\073
-    IF (SELECT count(*) FROM "Account" a
-        WHERE a."id" = ANY(v_ids) AND a.xmin::text = v_versions->''accounts''->>a."id") <> cardinality(v_ids) THEN
-      RETURN jsonb_build_object(''outcome'', ''changed'')\073
-    END IF\073
-    v_ids := ARRAY(SELECT jsonb_object_keys(COALESCE(v_versions->''bills'', ''{}'')))\073
-    IF (SELECT count(*) FROM "Bill" b
-        WHERE b."id" = ANY(v_ids) AND b.xmin::text = v_versions->''bills''->>b."id") <> cardinality(v_ids) THEN
+    -- One statement: each row by its primary key.
+    IF EXISTS (SELECT 1 FROM jsonb_each_text(COALESCE(v_versions->''accounts'', ''{}'')) v
+               WHERE v.value IS DISTINCT FROM (SELECT a.xmin::text FROM "Account" a WHERE a."id" = v.key))
+       OR EXISTS (SELECT 1 FROM jsonb_each_text(COALESCE(v_versions->''bills'', ''{}'')) v
+                  WHERE v.value IS DISTINCT FROM (SELECT b.xmin::text FROM "Bill" b WHERE b."id" = v.key)) THEN
       RETURN jsonb_build_object(''outcome'', ''changed'')\073
     END IF\073
     IF jsonb_array_length(p_changes->''coupons'') > 1 THEN

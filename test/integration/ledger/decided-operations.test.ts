@@ -20,6 +20,7 @@ import {
   couponFrozenForOrder,
   couponSharedWithMember,
   createAccount,
+  createBill,
   freezeInput,
   grantCoupon,
   uid,
@@ -45,8 +46,8 @@ const bill = (accountId: string, amount = '1.00') => ({
   operationKey: uid('op'),
 });
 
-const snapshot = (operation: string, key: string, args: Record<string, string>) =>
-  readSnapshot(t.db, operation, key, args);
+const snapshot = (operation: string, key: string, args: Record<string, string>, lock = false) =>
+  readSnapshot(t.db, operation, key, args, lock);
 
 /** A coupon of its own account, frozen for a new order of 10.00: ready for deductCoupon. */
 const frozenCoupon = () => couponFrozenForOrder(t.db, t.ledger, { faceValue: '40.00' });
@@ -98,7 +99,7 @@ const applyRaw = (
   operation: string,
   key: string,
   args: Record<string, string>,
-  stateHash: string,
+  stateHash: string | null,
   changes: unknown,
 ) => apply(t.db, operation, key, args, stateHash, changes);
 
@@ -107,8 +108,10 @@ test('a decision on a state that changed meanwhile writes nothing (outcome chang
   const couponId = await grantCoupon(t.db, { ownerAccountId: accountId, faceValue: '50.00' });
   const input = bill(accountId, '5.00');
   const args = { accountId, billId: input.billId, commodityCode: 'ecs' };
-  const stale = await snapshot('drawDownBill', input.operationKey, args);
+  // A bill without its row: decided under locks, on a state hash (a locked read's).
+  const stale = await snapshot('drawDownBill', input.operationKey, args, true);
   expect(stale.operation).toBeNull();
+  expect(stale.stateHash).toMatch(/^[0-9a-f]{32}$/);
 
   // Another bill draws on the coupon between the read and the write.
   await t.ledger.drawDownBill(bill(accountId, '3.00'));
@@ -178,10 +181,18 @@ test('40 bills at once on one hot coupon: each draws its amount once, the chain 
 test('after a bill loses a race on its account, the next decisions on it go straight to the locked path', async () => {
   const accountId = await createAccount(t.db);
   const couponId = await grantCoupon(t.db, { ownerAccountId: accountId, faceValue: '100.00' });
-  // 16 bills at once read the same balance: one write wins, the others lose the race.
-  await Promise.all(Array.from({ length: 16 }, () => t.ledger.drawDownBill(bill(accountId))));
+  // 16 bills (with their rows, as the bill workflow opens them) at once read the same
+  // balance: one write wins, the others lose the race.
+  const withRow = async (account: string) => {
+    const input = bill(account);
+    await createBill(t.db, { id: input.billId, accountId: account, amount: input.amount });
+    return input;
+  };
+  const bills = await Promise.all(Array.from({ length: 16 }, () => withRow(accountId)));
+  await Promise.all(bills.map((b) => t.ledger.drawDownBill(b)));
+  const nextBill = await withRow(accountId);
   const before = groupCommitStats(t.db);
-  const next = await t.ledger.drawDownBill(bill(accountId));
+  const next = await t.ledger.drawDownBill(nextBill);
   expect(next.draws).toEqual([{ couponId, amount: '1.00', balanceAfter: '83.00' }]);
   // Decided under locks at once: no optimistic read or write was sent for it.
   expect(groupCommitStats(t.db).reads.calls).toBe(before.reads.calls);
@@ -190,7 +201,7 @@ test('after a bill loses a race on its account, the next decisions on it go stra
   // An account no bill raced on still takes the optimistic path.
   const calm = await createAccount(t.db);
   await grantCoupon(t.db, { ownerAccountId: calm, faceValue: '10.00' });
-  await t.ledger.drawDownBill(bill(calm));
+  await t.ledger.drawDownBill(await withRow(calm));
   expect(groupCommitStats(t.db).reads.calls).toBe(before.reads.calls + 1);
   expect(groupCommitStats(t.db).applies.calls).toBe(before.applies.calls + 1);
 });
