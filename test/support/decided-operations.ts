@@ -3,6 +3,19 @@
  * test can put a change between an operation's read and its write.
  */
 import type { Database } from '../../activities/database';
+import { T0, uid } from './ledger-fixtures';
+
+/** A drawDownBill input: a bill of `amount` USD (a new bill id unless given), its own key. */
+export const drawdownInput = (accountId: string, amount = '1.00', billId = uid('bill')) => ({
+  billId,
+  accountId,
+  commodityCode: 'ecs',
+  amount,
+  currency: 'USD' as const,
+  overdue: false,
+  at: T0,
+  operationKey: uid('op'),
+});
 
 export interface RawSnapshot {
   /** null: a drawdown's unlocked read carries none. */

@@ -29,22 +29,14 @@ import { couponState } from '../../support/ledger-reads';
 import {
   applyGroupRaw as applyGroup,
   applyRaw as apply,
+  drawdownInput,
   readSnapshot,
 } from '../../support/decided-operations';
 
 jest.setTimeout(120_000);
 const t = useLedgerDatabase();
 
-const bill = (accountId: string, amount = '1.00') => ({
-  billId: uid('bill'),
-  accountId,
-  commodityCode: 'ecs',
-  amount,
-  currency: 'USD' as const,
-  overdue: false,
-  at: T0,
-  operationKey: uid('op'),
-});
+const bill = drawdownInput;
 
 const snapshot = (operation: string, key: string, args: Record<string, string>, lock = false) =>
   readSnapshot(t.db, operation, key, args, lock);

@@ -9,35 +9,23 @@
 import { sqlPoolOf } from '../../../activities/database';
 import { Dec } from '../../../domain';
 import {
-  T0,
   couponSharedWithMember,
   createAccount,
   createBill,
   grantCoupon,
-  uid,
 } from '../../support/ledger-fixtures';
 import { couponState } from '../../support/ledger-reads';
 import { useLedgerDatabase } from '../../support/ledger-harness';
 import {
   applyGroupRaw,
   applyRaw,
+  drawdownInput,
   readSnapshot,
   type RawSnapshot,
 } from '../../support/decided-operations';
 
 jest.setTimeout(120_000);
 const t = useLedgerDatabase();
-
-const drawdownInput = (accountId: string, billId: string, amount: string) => ({
-  billId,
-  accountId,
-  commodityCode: 'ecs',
-  amount,
-  currency: 'USD' as const,
-  overdue: false,
-  at: T0,
-  operationKey: uid('op'),
-});
 
 /** An account, its coupon of 50.00 and a Bill row of 5.00; the drawdown's snapshot, read now. */
 async function billReadyToDraw(options: { expiresAt?: string } = {}) {
@@ -48,7 +36,7 @@ async function billReadyToDraw(options: { expiresAt?: string } = {}) {
     ...options,
   });
   const billId = await createBill(t.db, { accountId, amount: '5.00' });
-  const input = drawdownInput(accountId, billId, '5.00');
+  const input = drawdownInput(accountId, '5.00', billId);
   const args = { accountId, billId, commodityCode: 'ecs' };
   const read = await readSnapshot(t.db, 'drawDownBill', input.operationKey, args);
   return { accountId, couponId, billId, input, args, read };
@@ -85,6 +73,17 @@ function drawWrite(
   };
 }
 
+/** ledger_apply, alone, of the write decided on the bill's snapshot (drawWrite). */
+const applyDecided = (ready: Awaited<ReturnType<typeof billReadyToDraw>>) =>
+  applyRaw(
+    t.db,
+    'drawDownBill',
+    ready.input.operationKey,
+    ready.args,
+    ready.read.stateHash,
+    drawWrite(ready.read, ready),
+  );
+
 /** Nothing of the drawdown under `key` for `billId` was written. */
 async function expectNothingWritten(key: string, billId: string) {
   expect(await t.db.operation.findUnique({ where: { key } })).toBeNull();
@@ -112,7 +111,7 @@ test('a coupon it draws, changed in between: the write fails as a serialization 
   const { accountId, couponId, billId, input, args, read } = await billReadyToDraw();
   const changes = drawWrite(read, { accountId, billId, couponId });
   // Another bill (no row) draws 3.00 on the coupon between the read and the write.
-  await t.ledger.drawDownBill(drawdownInput(accountId, uid('bill'), '3.00'));
+  await t.ledger.drawDownBill(drawdownInput(accountId, '3.00'));
 
   await expect(
     applyRaw(t.db, 'drawDownBill', input.operationKey, args, read.stateHash, changes),
@@ -136,32 +135,20 @@ test('a coupon it draws, changed in between: the write fails as a serialization 
 });
 
 test('its Bill row changed in between (an adjustment): nothing is written (outcome changed)', async () => {
-  const { accountId, couponId, billId, input, args, read } = await billReadyToDraw();
+  const ready = await billReadyToDraw();
+  const { couponId, billId, input } = ready;
   await t.db.bill.update({ where: { id: billId }, data: { amount: '6.00' } });
-  const outcome = await applyRaw(
-    t.db,
-    'drawDownBill',
-    input.operationKey,
-    args,
-    read.stateHash,
-    drawWrite(read, { accountId, billId, couponId }),
-  );
+  const outcome = await applyDecided(ready);
   expect(outcome).toEqual({ outcome: 'changed' });
   expect(await couponState(t.db, couponId)).toMatchObject({ balance: '50' });
   await expectNothingWritten(input.operationKey, billId);
 });
 
 test('its account changed in between (arrears recorded): nothing is written (outcome changed)', async () => {
-  const { accountId, couponId, billId, input, args, read } = await billReadyToDraw();
+  const ready = await billReadyToDraw();
+  const { accountId, billId, input } = ready;
   await t.db.account.update({ where: { id: accountId }, data: { arrears: '12.00' } });
-  const outcome = await applyRaw(
-    t.db,
-    'drawDownBill',
-    input.operationKey,
-    args,
-    read.stateHash,
-    drawWrite(read, { accountId, billId, couponId }),
-  );
+  const outcome = await applyDecided(ready);
   expect(outcome).toEqual({ outcome: 'changed' });
   await expectNothingWritten(input.operationKey, billId);
   // Decided again: coupons pay nothing while the account has arrears.
@@ -239,7 +226,7 @@ test('the engine writes on versions a drawdown on a Bill row from own coupons; a
     // is sent without locks (the locked path's goes on a connection of its own).
     const accountId = await createAccount(t.db);
     await grantCoupon(t.db, { ownerAccountId: accountId, faceValue: '10.00' });
-    const rowless = drawdownInput(accountId, uid('bill'), '1.00');
+    const rowless = drawdownInput(accountId, '1.00');
     expect((await t.ledger.drawDownBill(rowless)).couponDeduction).toBe('1.00');
     expect(changesSentFor(rowless.operationKey)).toEqual([]);
     expect(await t.db.couponMovement.count({ where: { billId: rowless.billId } })).toBe(1);
@@ -247,7 +234,7 @@ test('the engine writes on versions a drawdown on a Bill row from own coupons; a
     // A shared coupon drawn: its access is a share row, not among the versions.
     const { member, couponId } = await couponSharedWithMember(t.db, t.ledger);
     const memberBill = await createBill(t.db, { accountId: member, amount: '2.00' });
-    const shared = drawdownInput(member, memberBill, '2.00');
+    const shared = drawdownInput(member, '2.00', memberBill);
     expect((await t.ledger.drawDownBill(shared)).draws).toEqual([
       expect.objectContaining({ couponId, amount: '2.00' }),
     ]);
@@ -265,8 +252,8 @@ test('bills with rows, each drawn twice at once under two keys on one coupon: ea
   );
   const results = await Promise.all(
     bills.flatMap((billId) => [
-      t.ledger.drawDownBill(drawdownInput(accountId, billId, '2.00')),
-      t.ledger.drawDownBill(drawdownInput(accountId, billId, '2.00')),
+      t.ledger.drawDownBill(drawdownInput(accountId, '2.00', billId)),
+      t.ledger.drawDownBill(drawdownInput(accountId, '2.00', billId)),
     ]),
   );
   // For each bill one of its two drawdowns drew 2.00 and the other found it covered.
