@@ -16,13 +16,15 @@
  *      - by default, it reads the whole state again and compares its hash with
  *        the one decided on;
  *      - when the decision names the rows it stands on, by version (Decision's
- *        versions: PostgreSQL's xmin, which every UPDATE renews), it locks those
- *        rows and compares their versions: no second read of the state. Only a
- *        decision that depends on nothing else may name them (bills.ts says when
- *        a drawdown does). A row it read but neither names nor writes may then
- *        change in between: the operation is then ordered before that change, as
- *        if it had committed first, which is what the locked path gives too when
- *        that change comes a moment later.
+ *        versions: PostgreSQL's xmin, which every UPDATE renews), it compares
+ *        those versions instead, with no second read of the state: the rows it
+ *        only reads when the write begins, the rows it writes again in the UPDATE
+ *        that writes them (a mismatch there fails the write as a serialization
+ *        failure). Only a decision that depends on nothing else may name them
+ *        (bills.ts says when a drawdown does). A row it read but neither names nor
+ *        writes may then change in between: the operation is then ordered before
+ *        that change, as if it had committed first, which is what the locked path
+ *        gives too when that change comes a moment later.
  *
  * Steps 1 and 3 go through group commit (group-commit.ts): on a busy worker,
  * the reads of many operations are one statement, and their writes one
@@ -33,8 +35,8 @@
  * When the state changed in between (a busy coupon), or the decision is a
  * refusal, or it cannot be checked without locks (a drawdown's unlocked read
  * computes no state hash: a drawdown that cannot name its rows' versions is
- * decided under locks), the operation runs again the careful way: in one transaction that
- * takes the locks first (ledger_snapshot with locks), decides on the locked
+ * decided under locks), the operation runs again the careful way: in one
+ * transaction that takes the locks first (ledger_snapshot with locks), decides on the locked
  * rows, and applies. So a refusal is always judged on locked rows, stores
  * nothing, and a hot coupon's queue does not starve. The guarantees are the
  * ones of runOperation (operation.ts): same key + same request → the stored
@@ -89,7 +91,7 @@ export interface Decision<T> {
   versions?: RowVersions;
 }
 
-/** Row versions (PostgreSQL's xmin, as text) by id; as ledger_rows_unchanged takes them. */
+/** Row versions (PostgreSQL's xmin, as text) by id; as ledger_apply takes them (p_changes.versions). */
 export interface RowVersions {
   accounts?: Record<string, string>;
   coupons?: Record<string, string>;
