@@ -5,13 +5,18 @@
 import fc from 'fast-check';
 import { isIsoInstant, TimeError, toEpochMs } from '../../../domain/time';
 
-/** The check before 2026-12-07: a Date built from the digits must give them back. */
+/**
+ * The check before 2026-12-07: a Date built from the digits must give them back. Built
+ * with setUTCFullYear(y, m, d) in one call: Date.UTC reads years 0 to 99 as 1900 to
+ * 1999, and the check before set the year after the day, so it refused 0000-02-29
+ * (1900 is not a leap year; year 0 is, and Date.parse reads it).
+ */
 function dateBasedCheck(value: string): boolean {
   const pattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
   if (!pattern.test(value) || !Number.isFinite(Date.parse(value))) return false;
   const [y, m, d] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
-  const probe = new Date(Date.UTC(y, m - 1, d));
-  probe.setUTCFullYear(y); // Date.UTC reads years 0 to 99 as 1900 to 1999
+  const probe = new Date(0);
+  probe.setUTCFullYear(y, m - 1, d);
   return probe.getUTCFullYear() === y && probe.getUTCMonth() === m - 1 && probe.getUTCDate() === d;
 }
 
@@ -47,6 +52,8 @@ test.each([
   ['2000-02-29T00:00:00Z', true],
   ['1900-02-29T00:00:00Z', false],
   ['2100-02-29T00:00:00Z', false],
+  ['0000-02-29T00:00:00.000Z', true],
+  ['0100-02-29T00:00:00Z', false],
   ['2026-04-31T00:00:00Z', false],
   ['2026-12-31T23:59:59.999Z', true],
   ['2026-12-07T10:00:00', false],
