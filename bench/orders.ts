@@ -22,6 +22,7 @@ import { orderWorkflowId } from '../workflows/ids';
 import { createAccount, grantCoupon } from '../test/support/ledger-fixtures';
 import { startBenchDatabase } from './lib/database';
 import {
+  envIntegers,
   inAlternatingOrder,
   median,
   percentile,
@@ -35,7 +36,7 @@ import { activityRuns, profileHistory } from '../test/support/history';
 import { historyTimeline } from './lib/history';
 import { bareActivities, bareMixedActivities } from './workflows/bare';
 
-const LEVELS = (process.env.BENCH_LEVELS ?? '10,100,1000').split(',').map(Number);
+const LEVELS = envIntegers('BENCH_LEVELS', '10,100,1000');
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 /** Rounds per level (BENCH_ROUNDS); by default 3, and 1 from n=1000 (a round there takes minutes). */
 const roundsFor = (n: number): number =>

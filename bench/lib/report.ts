@@ -8,6 +8,16 @@ import path from 'node:path';
 
 export type Row = Record<string, string | number>;
 
+/** A comma-separated list of positive integers from the environment, e.g. BENCH_LEVELS=10,100. */
+export function envIntegers(name: string, fallback: string): number[] {
+  const text = process.env[name] ?? fallback;
+  const values = text.split(',').map(Number);
+  if (values.length === 0 || values.some((v) => !Number.isInteger(v) || v <= 0)) {
+    throw new Error(`${name}: expected positive integers separated by commas, got "${text}"`);
+  }
+  return values;
+}
+
 export function printTable(title: string, rows: Row[]): void {
   console.log(`\n${title}`);
   if (rows.length === 0) return;
