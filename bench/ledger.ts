@@ -11,8 +11,8 @@
  * rate in the same round ("peak"). A worker runs up to 100 activities at once (the SDK's
  * default slots), so a busy worker's ledger sees more than 16 callers. With 16 callers
  * the engine's group commit moves as two groups of 8 in lock step, and PostgreSQL and
- * Node wait on each other (bench/RESULTS.md, 2026-12-07 late); with 64 the next groups
- * are queued. Each level's own ratio is printed too. Before 2026-12-07 22:00 UTC every
+ * Node wait on each other (bench/RESULTS.md, 2026-12-07 21:00 UTC); with 64 the next groups
+ * are queued. Each level's own ratio is printed too. Before 2026-12-07 21:00 UTC every
  * run was at 16 callers alone.
  *
  * N is the operations of each path in a round: 2000 since 2026-12-07 (300 before). On a
