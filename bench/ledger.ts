@@ -283,91 +283,50 @@ async function main(): Promise<void> {
           rawMovedCoupons.add(own.couponId);
         }
 
+        // One path timed at this level, and recorded for this round.
+        type Task = (index: number) => Promise<unknown>;
+        const measure = async (scenario: string, path: string, task: Task) =>
+          record(round, concurrency, scenario, path, await timed(concurrency, task));
+        const measureEngine = async (scenario: string, path: string, task: Task) =>
+          record(round, concurrency, scenario, path, await timedEngine(concurrency, task));
+
         await inAlternatingOrder(r, [
-          async () =>
-            record(
-              round,
-              concurrency,
-              'hot coupon',
-              'engine drawDownBill',
-              await timedEngine(concurrency, (i) => bill(hotBills[i] ?? '', hotAccount)),
+          () =>
+            measureEngine('hot coupon', 'engine drawDownBill', (i) =>
+              bill(hotBills[i] ?? '', hotAccount),
             ),
-          async () =>
-            record(
-              round,
-              concurrency,
-              'hot coupon',
-              COUPON_AND_BILL_UPDATE,
-              await timed(concurrency, (i) =>
-                rawCouponAndBillUpdate(rawHotCoupon, rawHotBills[i] ?? ''),
-              ),
+          () =>
+            measure('hot coupon', COUPON_AND_BILL_UPDATE, (i) =>
+              rawCouponAndBillUpdate(rawHotCoupon, rawHotBills[i] ?? ''),
             ),
         ]);
         hotRuns++;
         await inAlternatingOrder(r, [
-          async () =>
-            record(
-              round,
-              concurrency,
-              'many coupons',
-              'engine drawDownBill',
-              await timedEngine(concurrency, (i) => bill(manyBills[i] ?? '', accounts[i] ?? '')),
+          () =>
+            measureEngine('many coupons', 'engine drawDownBill', (i) =>
+              bill(manyBills[i] ?? '', accounts[i] ?? ''),
             ),
           async () => {
-            record(
-              round,
-              concurrency,
-              'many coupons',
-              COUPON_AND_BILL_UPDATE,
-              await timed(concurrency, (i) =>
-                rawCouponAndBillUpdate(rawCoupons[i] ?? '', rawManyBills[i] ?? ''),
-              ),
+            await measure('many coupons', COUPON_AND_BILL_UPDATE, (i) =>
+              rawCouponAndBillUpdate(rawCoupons[i] ?? '', rawManyBills[i] ?? ''),
             );
-            record(
-              round,
-              concurrency,
-              'many coupons',
-              'raw UPDATE',
-              await timed(concurrency, (i) => rawUpdate(rawCoupons[i] ?? '')),
-            );
+            await measure('many coupons', 'raw UPDATE', (i) => rawUpdate(rawCoupons[i] ?? ''));
           },
         ]);
         await inAlternatingOrder(r, [
-          async () =>
-            record(
-              round,
-              concurrency,
-              'many coupons',
-              'engine deductCoupon',
-              await timedEngine(concurrency, (i) =>
-                ledger.deductCoupon(frozen[i]?.deduction ?? noDeduction(i)),
-              ),
+          () =>
+            measureEngine('many coupons', 'engine deductCoupon', (i) =>
+              ledger.deductCoupon(frozen[i]?.deduction ?? noDeduction(i)),
             ),
           async () => {
-            record(
-              round,
-              concurrency,
-              'many coupons',
-              SAME_ROW_UPDATE,
-              await timed(concurrency, (i) =>
-                rawUnfreezeUpdate((rawFrozen[i] ?? noDeduction(i)).deduction),
-              ),
+            await measure('many coupons', SAME_ROW_UPDATE, (i) =>
+              rawUnfreezeUpdate((rawFrozen[i] ?? noDeduction(i)).deduction),
             );
-            record(
-              round,
-              concurrency,
-              'many coupons',
-              'raw ledger write',
-              await timed(concurrency, (i) =>
-                rawLedgerWrite(writeCoupons[i] ?? '', `bench:raw-write:${run}:${i}`),
-              ),
+            await measure('many coupons', 'raw ledger write', (i) =>
+              rawLedgerWrite(writeCoupons[i] ?? '', `bench:raw-write:${run}:${i}`),
             );
-            record(
-              round,
-              concurrency,
-              'many coupons',
-              'raw UPDATE, grouped',
-              await timed(concurrency, (i) => rawGroupedUpdate.run(rawCoupons[i] ?? '')),
+            await measure('many coupons', 'raw UPDATE, grouped', (i) =>
+              rawGroupedUpdate.run(rawCoupons[i] ?? ''),
             );
           },
         ]);
