@@ -2,10 +2,11 @@
  * Pay-as-you-go bills (seed 002 §Pay-as-you-go bills): the domain's drawDownBill
  * picks and chains the account's accessible cash coupons (own and shared); each
  * draw is one 'deduct' movement with the bill id. The domain decides on one
- * snapshot of the account, its coupons and the bill, and the decision is written
- * only if the rows it stands on are unchanged (standingOn), else decided again on
- * the locked rows (snapshot.ts); so concurrent bills
- * drawing on the same coupon each see what the previous one left. A bill is
+ * snapshot of the account, its coupons and the bill. The decision is written only
+ * if the rows it stands on are unchanged (standingOn names them, when it can),
+ * else it is decided again on the locked rows; one that cannot name them is
+ * decided on locked rows at once (snapshot.ts). So concurrent bills drawing on
+ * the same coupon each see what the previous one left. A bill is
  * covered once: coupons draw at most the bill amount (the Bill row's, when it
  * exists) less what they already cover for it (an earlier drawdown under another
  * key), so no value is drawn twice; an upward adjustment raises the row first.

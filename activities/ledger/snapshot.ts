@@ -36,8 +36,8 @@
  * refusal, or it cannot be checked without locks (a drawdown's unlocked read
  * computes no state hash: a drawdown that cannot name its rows' versions is
  * decided under locks), the operation runs again the careful way: in one
- * transaction that takes the locks first (ledger_snapshot with locks), decides on the locked
- * rows, and applies. So a refusal is always judged on locked rows, stores
+ * transaction that takes the locks first (ledger_snapshot with locks), decides
+ * on the locked rows, and applies. So a refusal is always judged on locked rows, stores
  * nothing, and a hot coupon's queue does not starve. The guarantees are the
  * ones of runOperation (operation.ts): same key + same request → the stored
  * result; same key + other request → operation_key_reused.

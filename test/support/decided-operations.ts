@@ -17,6 +17,19 @@ export const drawdownInput = (accountId: string, amount = '1.00', billId = uid('
   operationKey: uid('op'),
 });
 
+/** A drawdown's coupon write as ledger_apply takes it: 5.00 drawn from a 50.00 cash coupon. */
+export const drawOfFive = (couponId: string, billId: string, note: string) => ({
+  couponId,
+  kind: 'deduct',
+  balanceAfter: '45.00',
+  balanceDelta: '-5.00',
+  statusAfter: 'available',
+  frozenForOrderId: null,
+  orderId: null,
+  billId,
+  note,
+});
+
 export interface RawSnapshot {
   /** null: a drawdown's unlocked read carries none. */
   stateHash: string | null;

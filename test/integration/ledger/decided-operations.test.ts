@@ -30,6 +30,7 @@ import {
   applyGroupRaw as applyGroup,
   applyRaw as apply,
   drawdownInput,
+  drawOfFive,
   readSnapshot,
 } from '../../support/decided-operations';
 
@@ -108,19 +109,7 @@ test('a decision on a state that changed meanwhile writes nothing (outcome chang
   // Another bill draws on the coupon between the read and the write.
   await t.ledger.drawDownBill(bill(accountId, '3.00'));
   const outcome = await applyRaw('drawDownBill', input.operationKey, args, stale.stateHash, {
-    coupons: [
-      {
-        couponId,
-        kind: 'deduct',
-        balanceAfter: '45.00',
-        balanceDelta: '-5.00',
-        statusAfter: 'available',
-        frozenForOrderId: null,
-        orderId: null,
-        billId: input.billId,
-        note: 'stale',
-      },
-    ],
+    coupons: [drawOfFive(couponId, input.billId, 'stale')],
   });
   expect(outcome).toEqual({ outcome: 'changed' });
   expect(await couponState(t.db, couponId)).toMatchObject({ balance: '47' });

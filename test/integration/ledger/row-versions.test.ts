@@ -20,6 +20,7 @@ import {
   applyGroupRaw,
   applyRaw,
   drawdownInput,
+  drawOfFive,
   readSnapshot,
   type RawSnapshot,
 } from '../../support/decided-operations';
@@ -51,19 +52,7 @@ function drawWrite(
   const state = read.state.versions;
   if (!state?.account || !state.bill) throw new Error('the snapshot carries no versions');
   return {
-    coupons: [
-      {
-        couponId: ids.couponId,
-        kind: 'deduct',
-        balanceAfter: '45.00',
-        balanceDelta: '-5.00',
-        statusAfter: 'available',
-        frozenForOrderId: null,
-        orderId: null,
-        billId: ids.billId,
-        note: 'drew 5.00',
-      },
-    ],
+    coupons: [drawOfFive(ids.couponId, ids.billId, 'drew 5.00')],
     billCouponDeduction: '5.00',
     versions: versions ?? {
       accounts: { [ids.accountId]: state.account },
